@@ -1,0 +1,32 @@
+"""spikeopt: fit spiking neuron models and networks to data and goals.
+
+The public surface is listed in ``__all__`` and pinned by
+``tests/test_exported_members.py``.
+"""
+
+__version__ = "0.1.0"
+
+from . import io  # noqa: E402
+from .errors import (  # noqa: E402
+    ConfigError,
+    InvalidParameterError,
+    ShapeError,
+    SimulationError,
+    SpikeoptError,
+    UnknownNameError,
+)
+from .params import Parameter, ParameterSpace  # noqa: E402
+from .spikes import SpikeTrains  # noqa: E402
+
+__all__ = [
+    "ConfigError",
+    "InvalidParameterError",
+    "Parameter",
+    "ParameterSpace",
+    "ShapeError",
+    "SimulationError",
+    "SpikeTrains",
+    "SpikeoptError",
+    "UnknownNameError",
+    "io",
+]
