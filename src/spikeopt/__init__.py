@@ -7,6 +7,7 @@ The public surface is listed in ``__all__`` and pinned by
 __version__ = "0.1.0"
 
 from . import io  # noqa: E402
+from . import metrics  # noqa: E402
 from .errors import (  # noqa: E402
     ConfigError,
     InvalidParameterError,
@@ -29,4 +30,5 @@ __all__ = [
     "SpikeoptError",
     "UnknownNameError",
     "io",
+    "metrics",
 ]
