@@ -16,7 +16,9 @@ from .errors import (  # noqa: E402
     SpikeoptError,
     UnknownNameError,
 )
+from . import optimizers  # noqa: E402
 from .params import Parameter, ParameterSpace  # noqa: E402
+from .run import Result, optimize, resume  # noqa: E402
 from .spikes import SpikeTrains  # noqa: E402
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "InvalidParameterError",
     "Parameter",
     "ParameterSpace",
+    "Result",
     "ShapeError",
     "SimulationError",
     "SpikeTrains",
@@ -31,4 +34,7 @@ __all__ = [
     "UnknownNameError",
     "io",
     "metrics",
+    "optimize",
+    "optimizers",
+    "resume",
 ]

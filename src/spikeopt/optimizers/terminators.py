@@ -1,0 +1,190 @@
+"""When to stop: terminators that report progress in [0, 1] and combine.
+
+A terminator is a frozen record with ``progress(status) -> float``; the run
+stops when it reaches 1. ``a | b`` stops when either does (progress is the
+larger), ``a & b`` when both do (the smaller). They keep no state of their
+own: everything they need is in :class:`RunStatus`, which the runner rebuilds
+from its store on resume.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..errors import InvalidParameterError
+
+__all__ = [
+    "RunStatus",
+    "Terminator",
+    "MaxEvaluations",
+    "MaxGenerations",
+    "TargetLoss",
+    "Stagnation",
+    "WallTime",
+    "AnyOf",
+    "AllOf",
+    "as_terminator",
+]
+
+
+@dataclass
+class RunStatus:
+    """What terminators look at.
+
+    ``best_history[g]`` is the best loss seen up to and including generation
+    ``g``; ``elapsed`` is the run's wall time in seconds summed over resumes.
+    """
+
+    evaluations: int = 0
+    generations: int = 0
+    best_loss: float = math.inf
+    elapsed: float = 0.0
+    best_history: list[float] = field(default_factory=list)
+
+
+class Terminator:
+    """Base class; subclasses implement :meth:`progress`."""
+
+    def progress(self, status: RunStatus) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def done(self, status: RunStatus) -> bool:
+        return self.progress(status) >= 1.0
+
+    def __or__(self, other: Terminator) -> AnyOf:
+        return AnyOf((self, as_terminator(other)))
+
+    def __and__(self, other: Terminator) -> AllOf:
+        return AllOf((self, as_terminator(other)))
+
+
+def _clip(x: float) -> float:
+    return 0.0 if x != x else min(1.0, max(0.0, float(x)))
+
+
+def _positive(name, value, where, *, integer=True):
+    v = int(value) if integer else float(value)
+    if v <= 0 or (integer and v != value):
+        kind = "an integer" if integer else "a number"
+        raise InvalidParameterError(
+            f"The {name!r} parameter of {where} must be {kind} > 0. Got {value!r} instead."
+        )
+    return v
+
+
+@dataclass(frozen=True)
+class MaxEvaluations(Terminator):
+    """Stop after the generation in which ``n`` evaluations are reached."""
+
+    n: int
+
+    def __post_init__(self):
+        _positive("n", self.n, "MaxEvaluations")
+
+    def progress(self, status: RunStatus) -> float:
+        return _clip(status.evaluations / self.n)
+
+
+@dataclass(frozen=True)
+class MaxGenerations(Terminator):
+    """Stop after ``n`` generations."""
+
+    n: int
+
+    def __post_init__(self):
+        _positive("n", self.n, "MaxGenerations")
+
+    def progress(self, status: RunStatus) -> float:
+        return _clip(status.generations / self.n)
+
+
+@dataclass(frozen=True)
+class TargetLoss(Terminator):
+    """Stop once the best loss is <= ``target``. Progress is the fraction of
+    the way from the first generation's best loss to the target, on a log
+    scale when both are positive."""
+
+    target: float
+
+    def progress(self, status: RunStatus) -> float:
+        if status.best_loss <= self.target:
+            return 1.0
+        if not status.best_history:
+            return 0.0
+        first, now, t = status.best_history[0], status.best_loss, self.target
+        if t > 0 and now > 0 and first > now:
+            return _clip(math.log(first / now) / math.log(first / t)) * 0.999
+        return _clip((first - now) / (first - t)) * 0.999 if first > t else 0.0
+
+
+@dataclass(frozen=True)
+class Stagnation(Terminator):
+    """Stop when the best loss improved by less than ``tol`` (absolute) over
+    the last ``patience`` generations."""
+
+    patience: int
+    tol: float = 0.0
+
+    def __post_init__(self):
+        _positive("patience", self.patience, "Stagnation")
+
+    def progress(self, status: RunStatus) -> float:
+        h = status.best_history
+        stall = 0
+        for k in range(len(h) - 2, -1, -1):
+            if h[k] - h[-1] > self.tol:
+                break
+            stall += 1
+        return _clip(stall / self.patience)
+
+
+@dataclass(frozen=True)
+class WallTime(Terminator):
+    """Stop after ``seconds`` of run time (summed over resumes)."""
+
+    seconds: float
+
+    def __post_init__(self):
+        _positive("seconds", self.seconds, "WallTime", integer=False)
+
+    def progress(self, status: RunStatus) -> float:
+        return _clip(status.elapsed / self.seconds)
+
+
+@dataclass(frozen=True)
+class AnyOf(Terminator):
+    """Stop when any member stops."""
+
+    members: tuple
+
+    def progress(self, status: RunStatus) -> float:
+        return max(m.progress(status) for m in self.members)
+
+    def __or__(self, other):
+        return AnyOf((*self.members, as_terminator(other)))
+
+
+@dataclass(frozen=True)
+class AllOf(Terminator):
+    """Stop when every member has stopped."""
+
+    members: tuple
+
+    def progress(self, status: RunStatus) -> float:
+        return min(m.progress(status) for m in self.members)
+
+    def __and__(self, other):
+        return AllOf((*self.members, as_terminator(other)))
+
+
+def as_terminator(budget) -> Terminator:
+    """An int is an evaluation budget; a terminator passes through."""
+    if isinstance(budget, Terminator):
+        return budget
+    if isinstance(budget, int) and not isinstance(budget, bool):
+        return MaxEvaluations(budget)
+    raise InvalidParameterError(
+        "The 'budget' must be an evaluation count (int) or a terminator such as "
+        f"MaxEvaluations(1000) | TargetLoss(1e-3). Got {budget!r} instead."
+    )

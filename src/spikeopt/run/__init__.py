@@ -1,0 +1,34 @@
+"""Running optimizations: :func:`optimize`, :func:`resume`, the runner, its
+executors, the SQLite run store and callbacks."""
+
+from __future__ import annotations
+
+from .api import DEFAULT_PENALTY, optimize, register_objective_factory, resume
+from .callbacks import BestPrinter, Callback, ProgressBar, StatsLogger
+from .executors import DaskExecutor, Executor, Lost, ProcessExecutor, SerialExecutor, make_executor
+from .result import Result, pareto_mask
+from .runner import GenerationInfo, Runner
+from .store import STORE_NAME, RunStore
+
+__all__ = [
+    "BestPrinter",
+    "Callback",
+    "DEFAULT_PENALTY",
+    "DaskExecutor",
+    "Executor",
+    "GenerationInfo",
+    "Lost",
+    "ProcessExecutor",
+    "ProgressBar",
+    "Result",
+    "RunStore",
+    "Runner",
+    "STORE_NAME",
+    "SerialExecutor",
+    "StatsLogger",
+    "make_executor",
+    "optimize",
+    "pareto_mask",
+    "register_objective_factory",
+    "resume",
+]
