@@ -20,6 +20,7 @@ from . import optimizers  # noqa: E402
 from .params import Parameter, ParameterSpace  # noqa: E402
 from .run import Result, optimize, resume  # noqa: E402
 from .spikes import SpikeTrains  # noqa: E402
+from .validation import ValidationReport, validate  # noqa: E402
 
 __all__ = [
     "ConfigError",
@@ -32,9 +33,12 @@ __all__ = [
     "SpikeTrains",
     "SpikeoptError",
     "UnknownNameError",
+    "ValidationReport",
     "io",
     "metrics",
     "optimize",
     "optimizers",
     "resume",
+    "validate",
+    "validation",
 ]

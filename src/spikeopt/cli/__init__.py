@@ -14,6 +14,7 @@ from .. import __version__
 # ``spikeopt --help`` stays fast and optional dependencies stay optional.
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("spikeopt.cli.simulate", "simulate a population of neurons under a stimulus"),
+    "validate": ("spikeopt.cli.validate", "compare model and target spike trains statistically"),
 }
 
 

@@ -9,6 +9,10 @@ Formats (chosen by suffix):
 ``.csv`` / ``.txt`` / ``.tsv``
     two columns ``train,time_ms`` (a header line is optional); trains are
     numbered 0..n-1, missing numbers are empty trains.
+``.mat``
+    MATLAB v5 files read with :func:`load_mat_spikes` (times in seconds by
+    default): a cell array of per-train time vectors, an (n_spikes, 2) array
+    of (train id, time) rows, or one time vector.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 from ..errors import InvalidParameterError, ShapeError
 from ..spikes import SpikeTrains
 
-__all__ = ["load_spikes", "save_spikes"]
+__all__ = ["load_spikes", "load_mat_spikes", "save_spikes"]
 
 
 def save_spikes(path, spikes: SpikeTrains, *, names=None) -> Path:
@@ -88,8 +92,80 @@ def load_spikes(path) -> SpikeTrains:
         offsets = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         return SpikeTrains(data[order, 1], offsets)
+    if suffix == ".mat":
+        return load_mat_spikes(path)
     raise InvalidParameterError(
-        f"Unknown spike file suffix {path.suffix!r} for {path}; expected .npz or .csv."
+        f"Unknown spike file suffix {path.suffix!r} for {path}; expected .npz, .csv or .mat."
+    )
+
+
+_TIME_SCALE = {"s": 1000.0, "ms": 1.0}
+
+
+def load_mat_spikes(path, *, variable: str | None = None, time_unit: str = "s") -> SpikeTrains:
+    """Read spike trains from a MATLAB v5 ``.mat`` file (via ``scipy.io.loadmat``).
+
+    Parameters
+    ----------
+    path : str or Path
+    variable : str, optional
+        The variable holding the spikes; needed only when the file has more
+        than one. It may be a cell array of time vectors (one per train), an
+        ``(n_spikes, 2)`` array of (train id, time) rows — ids 1..N (MATLAB)
+        or 0..N-1, a missing id is an empty train — or a single time vector.
+    time_unit : {"s", "ms"}
+        Unit of the stored times; they are converted to ms.
+
+    Returns
+    -------
+    SpikeTrains
+        Times in ms, sorted within each train.
+    """
+    from scipy.io import loadmat
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Spike file not found: {path}")
+    if time_unit not in _TIME_SCALE:
+        raise InvalidParameterError(
+            f"The 'time_unit' parameter of load_mat_spikes must be one of "
+            f"{sorted(_TIME_SCALE)}. Got {time_unit!r} instead."
+        )
+    data = loadmat(path)
+    names = [k for k in data if not k.startswith("__")]
+    if variable is None:
+        if len(names) != 1:
+            raise InvalidParameterError(
+                f"{path}: pass variable=... to choose among the variables {names}."
+            )
+        variable = names[0]
+    if variable not in data:
+        raise InvalidParameterError(f"{path}: no variable {variable!r}; found {names}.")
+    x = data[variable]
+    scale = _TIME_SCALE[time_unit]
+    if x.dtype == object:  # cell array: one time vector per cell
+        trains = [np.sort(np.asarray(c, dtype=np.float64).reshape(-1)) * scale for c in x.flat]
+        return SpikeTrains.from_list(trains)
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2 and x.shape[1] == 2 and min(x.shape) != 1:
+        ids, times = x[:, 0], x[:, 1] * scale
+        if np.any(ids != np.round(ids)) or np.any(ids < 0):
+            raise InvalidParameterError(
+                f"{path}: column 0 of {variable!r} must hold integer train ids >= 0."
+            )
+        train = ids.astype(np.int64)
+        if train.size and train.min() >= 1:
+            train -= 1  # MATLAB numbering
+        n = int(train.max()) + 1 if train.size else 0
+        order = np.lexsort((times, train))
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(train, minlength=n), out=offsets[1:])
+        return SpikeTrains(times[order], offsets)
+    if x.ndim <= 2 and min(x.shape, default=0) <= 1:
+        return SpikeTrains.from_list([np.sort(x.reshape(-1)) * scale])
+    raise ShapeError(
+        f"{path}: {variable!r} has shape {x.shape}; expected a cell array of time vectors, "
+        "an (n_spikes, 2) array of (train id, time) rows or a time vector."
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InvalidParameterError, UnknownNameError
 from ..spikes import SpikeTrains, as_spike_trains
@@ -80,6 +79,8 @@ def validate(
     >>> rep.verdicts
     {'rate': 'pass', 'cv': 'pass'}
     """
+    import pandas as pd
+
     alpha = float(alpha)
     if not 0.0 < alpha < 1.0:
         raise InvalidParameterError(

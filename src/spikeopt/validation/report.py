@@ -5,12 +5,15 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..spikes import SpikeTrains
 from .stats import TESTS, TwoSampleResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ValidationReport", "TABLE_COLUMNS"]
 
@@ -94,6 +97,8 @@ class ValidationReport:
 
     def summary(self) -> pd.DataFrame:
         """One row per measure: label, unit, means, sizes, effect size, verdict."""
+        import pandas as pd
+
         rows = []
         for m in self.measures:
             sub = self.table[self.table["measure"] == m]
@@ -219,7 +224,9 @@ class ValidationReport:
         return paths
 
 
-def _numeric(col: pd.Series) -> bool:
+def _numeric(col) -> bool:
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(col)
 
 

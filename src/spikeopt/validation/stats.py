@@ -24,10 +24,10 @@ standard deviations and reports ``|d|``; ours is the textbook definition.)
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
 
 from ..errors import InvalidParameterError, UnknownNameError
 
@@ -100,6 +100,13 @@ def finite(x, *, name: str = "sample") -> np.ndarray:
     return a[np.isfinite(a)]
 
 
+def _scipy_stats():
+    # imported on first use: scipy.stats takes seconds to import
+    from scipy import stats
+
+    return stats
+
+
 def _pair(a, b, *, where: str, min_n: int = 1) -> tuple[np.ndarray, np.ndarray, int]:
     a0 = np.asarray(a, dtype=np.float64).reshape(-1)
     b0 = np.asarray(b, dtype=np.float64).reshape(-1)
@@ -130,19 +137,19 @@ def student_t(a, b) -> TwoSampleResult:
     Student's t-test  datasize: 4 4  t = -1.095  p value = 0.315
     """
     fa, fb, dropped = _pair(a, b, where="student_t", min_n=2)
-    return _result("student_t", stats.ttest_ind(fa, fb), fa, fb, dropped)
+    return _result("student_t", _scipy_stats().ttest_ind(fa, fb), fa, fb, dropped)
 
 
 def welch_t(a, b) -> TwoSampleResult:
     """Welch's t-test (unequal variances), as ``ttest_ind(a, b, equal_var=False)``."""
     fa, fb, dropped = _pair(a, b, where="welch_t", min_n=2)
-    return _result("welch_t", stats.ttest_ind(fa, fb, equal_var=False), fa, fb, dropped)
+    return _result("welch_t", _scipy_stats().ttest_ind(fa, fb, equal_var=False), fa, fb, dropped)
 
 
 def ks(a, b) -> TwoSampleResult:
     """Two-sample Kolmogorov-Smirnov test, as ``scipy.stats.ks_2samp``."""
     fa, fb, dropped = _pair(a, b, where="ks")
-    return _result("ks", stats.ks_2samp(fa, fb), fa, fb, dropped)
+    return _result("ks", _scipy_stats().ks_2samp(fa, fb), fa, fb, dropped)
 
 
 def mann_whitney(a, b) -> TwoSampleResult:
@@ -151,14 +158,14 @@ def mann_whitney(a, b) -> TwoSampleResult:
     The statistic is U of the first sample.
     """
     fa, fb, dropped = _pair(a, b, where="mann_whitney")
-    return _result("mannwhitney", stats.mannwhitneyu(fa, fb), fa, fb, dropped)
+    return _result("mannwhitney", _scipy_stats().mannwhitneyu(fa, fb), fa, fb, dropped)
 
 
 def levene(a, b, *, center: str = "median") -> TwoSampleResult:
     """Levene's test of equal variances (Brown-Forsythe with the default
     ``center="median"``), as ``scipy.stats.levene``."""
     fa, fb, dropped = _pair(a, b, where="levene", min_n=2)
-    return _result("levene", stats.levene(fa, fb, center=center), fa, fb, dropped)
+    return _result("levene", _scipy_stats().levene(fa, fb, center=center), fa, fb, dropped)
 
 
 _FUNCS = {
@@ -211,7 +218,7 @@ def hedges_correction(df: int) -> float:
     """Exact small-sample bias factor ``J(df)`` of Hedges' g (→ 1 as df grows)."""
     if df < 2:
         raise InvalidParameterError(f"Hedges' correction needs df >= 2. Got {df}.")
-    return float(np.exp(special.gammaln(df / 2) - special.gammaln((df - 1) / 2)) / np.sqrt(df / 2))
+    return math.exp(math.lgamma(df / 2) - math.lgamma((df - 1) / 2)) / math.sqrt(df / 2)
 
 
 def hedges_g(a, b) -> float:
@@ -225,7 +232,7 @@ def wasserstein(a, b) -> float:
     distributions, as ``scipy.stats.wasserstein_distance``, in the unit of the
     samples."""
     fa, fb, _ = _pair(a, b, where="wasserstein")
-    return float(stats.wasserstein_distance(fa, fb))
+    return float(_scipy_stats().wasserstein_distance(fa, fb))
 
 
 # -- multiple comparisons -------------------------------------------------------
