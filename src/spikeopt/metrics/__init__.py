@@ -4,7 +4,14 @@ All spike times and time arguments are in ms (``t_start``, ``t_stop``,
 ``tau``, ``delta``, ``bin_size``, ``window``); ``q`` is in 1/ms.
 """
 
+from .coincidence import (
+    gamma_factor,
+    gamma_factor_matrix,
+    gamma_reliability,
+    normalized_gamma_factor,
+)
 from .correlation import correlation_coefficient
+from .distances import van_rossum, van_rossum_matrix, victor_purpura, victor_purpura_matrix
 from .features import (
     adaptation_index,
     bin_spikes,
@@ -19,6 +26,14 @@ from .features import (
     psth,
     spike_count,
 )
+from .kreuz import (
+    isi_distance,
+    isi_distance_matrix,
+    spike_distance,
+    spike_distance_matrix,
+    spike_sync,
+    spike_sync_matrix,
+)
 
 __all__ = [
     "adaptation_index",
@@ -28,10 +43,24 @@ __all__ = [
     "fano_factor",
     "firing_rate",
     "first_spike_latency",
+    "gamma_factor",
+    "gamma_factor_matrix",
+    "gamma_reliability",
     "isi_cv",
+    "isi_distance",
+    "isi_distance_matrix",
     "isi_mean",
     "lv",
     "lvr",
+    "normalized_gamma_factor",
     "psth",
     "spike_count",
+    "spike_distance",
+    "spike_distance_matrix",
+    "spike_sync",
+    "spike_sync_matrix",
+    "van_rossum",
+    "van_rossum_matrix",
+    "victor_purpura",
+    "victor_purpura_matrix",
 ]
