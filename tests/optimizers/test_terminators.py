@@ -1,0 +1,65 @@
+import math
+
+import pytest
+
+from spikeopt.errors import InvalidParameterError
+from spikeopt.optimizers import (
+    AllOf,
+    AnyOf,
+    MaxEvaluations,
+    MaxGenerations,
+    RunStatus,
+    Stagnation,
+    TargetLoss,
+    WallTime,
+    as_terminator,
+)
+
+
+def test_budgets_report_progress():
+    s = RunStatus(evaluations=250, generations=5, elapsed=3.0)
+    assert MaxEvaluations(1000).progress(s) == 0.25
+    assert MaxGenerations(10).progress(s) == 0.5
+    assert WallTime(2.0).progress(s) == 1.0 and WallTime(2.0).done(s)
+    assert not MaxEvaluations(1000).done(s)
+
+
+def test_target_loss_progress_is_monotone_and_done_at_target():
+    t = TargetLoss(1e-4)
+    hist = [1.0, 1e-1, 1e-2, 1e-3]
+    prog = [t.progress(RunStatus(best_loss=h, best_history=hist[: i + 1]))
+            for i, h in enumerate(hist)]
+    assert prog == sorted(prog) and prog[0] == 0.0 and prog[-1] < 1.0
+    assert prog[2] == pytest.approx(0.5, abs=0.01)  # log scale: halfway from 1 to 1e-4
+    assert t.done(RunStatus(best_loss=1e-4, best_history=[1.0, 1e-4]))
+
+
+def test_stagnation_counts_generations_without_improvement():
+    st = Stagnation(patience=3, tol=0.01)
+    assert st.progress(RunStatus(best_history=[5.0, 4.0, 3.0])) == 0.0
+    assert st.progress(RunStatus(best_history=[5.0, 3.0, 2.995, 2.994])) == pytest.approx(2 / 3)
+    assert st.done(RunStatus(best_history=[5.0, 3.0, 3.0, 3.0, 3.0]))
+
+
+def test_combinations():
+    s = RunStatus(evaluations=500, generations=9)
+    either = MaxEvaluations(1000) | MaxGenerations(10)
+    both = MaxEvaluations(1000) & MaxGenerations(10)
+    assert isinstance(either, AnyOf) and isinstance(both, AllOf)
+    assert either.progress(s) == 0.9 and both.progress(s) == 0.5
+    three = either | 2000
+    assert len(three.members) == 3
+    s.generations = 10
+    assert either.done(s) and not both.done(s)
+
+
+def test_as_terminator_and_validation():
+    assert as_terminator(100) == MaxEvaluations(100)
+    for bad in (0, -5, 2.5):
+        with pytest.raises(InvalidParameterError):
+            MaxEvaluations(bad)
+    with pytest.raises(InvalidParameterError, match="budget"):
+        as_terminator("lots")
+    with pytest.raises(InvalidParameterError):
+        as_terminator(True)
+    assert math.isinf(RunStatus().best_loss)
