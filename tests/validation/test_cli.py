@@ -113,3 +113,15 @@ def test_mat_layouts_round_trip(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="Not found"):
         cmd.resolve_inputs(str(tmp_path / "nope.npz"), str(tmp_path / "nope.npz"))
+
+
+def test_through_the_spikeopt_command(files, capsys):
+    from spikeopt.cli import main
+
+    a, b, c = files
+    assert main(["validate", str(a), str(b), "--tests", "rate", "--no-figures"]) == 0
+    assert "firing rate [Hz]: pass" in capsys.readouterr().out
+    assert main(["validate", str(a), str(c), "--tests", "cv", "--check"]) == 1
+    # a user error is one line on stderr and exit status 2
+    assert main(["validate", str(a), str(b), "--tests", "isi"]) == 2
+    assert "Unknown validation measure 'isi'" in capsys.readouterr().err

@@ -86,3 +86,8 @@ def test_hippocampus_differs_from_poisson_surrogate():
     assert rep.verdicts == {"rate": "pass", "cv": "fail", "lv": "fail"}
     lv_model, lv_data = (np.nanmean(x) for x in rep.samples["lv"])
     assert lv_data > lv_model  # bursty hippocampal units
+
+
+def test_missing_data_folder_skips_with_the_reason():
+    with pytest.raises(pytest.skip.Exception, match="no_such_dataset is absent"):
+        require_data("no_such_dataset")
