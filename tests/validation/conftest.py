@@ -31,6 +31,19 @@ def gamma_trains(rng, n: int, rate_hz: float, shape: float, t_stop: float) -> Sp
     return SpikeTrains.from_list(trains, t_stop=t_stop)
 
 
+def scipy_reference(test: str, x, y):
+    """``scipy.stats`` called directly for the test key ``test`` (the reference)."""
+    from scipy import stats as sps
+
+    return {
+        "student_t": lambda: sps.ttest_ind(x, y),
+        "welch_t": lambda: sps.ttest_ind(x, y, equal_var=False),
+        "ks": lambda: sps.ks_2samp(x, y),
+        "mannwhitney": lambda: sps.mannwhitneyu(x, y),
+        "levene": lambda: sps.levene(x, y),
+    }[test]()
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261122)
