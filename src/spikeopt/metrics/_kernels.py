@@ -20,7 +20,7 @@ ISI, SPIKE, SYNC, VAN_ROSSUM, VICTOR_PURPURA, GAMMA = 0, 1, 2, 3, 4, 5
 
 
 # -- preparing one train ---------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def window_unique(times, a, b, t_start, t_stop):
     """Spikes of ``times[a:b]`` within [t_start, t_stop], duplicates removed.
 
@@ -46,7 +46,7 @@ def window_unique(times, a, b, t_start, t_stop):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def window_raw(times, a, b, t_start, t_stop):
     """Spikes of ``times[a:b]`` within [t_start, t_stop] (a view, duplicates kept)."""
     row = times[a:b]
@@ -55,7 +55,7 @@ def window_raw(times, a, b, t_start, t_stop):
     return row[lo:hi]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _edges_only(s, t_start, t_stop):
     for x in s:
         if x != t_start and x != t_stop:
@@ -64,7 +64,7 @@ def _edges_only(s, t_start, t_stop):
 
 
 # -- ISI-distance ----------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _isi_ratio(nu1, nu2):
     m = max(nu1, nu2)
     if m <= 0.0:
@@ -72,7 +72,7 @@ def _isi_ratio(nu1, nu2):
     return abs(nu1 - nu2) / m
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _first_isi(s, t_start, t_end):
     """(current ISI, index of the last spike passed) at t_start, with edge correction."""
     n = s.size
@@ -83,7 +83,7 @@ def _first_isi(s, t_start, t_end):
     return nu, 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _next_isi(s, idx, nu, t_end):
     """ISI after spike ``idx`` (edge-corrected after the last spike)."""
     n = s.size
@@ -94,7 +94,7 @@ def _next_isi(s, idx, nu, t_end):
     return t_end - s[idx]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def isi_core(s1, s2, t_start, t_end):
     """Time average of |ν1 - ν2| / max(ν1, ν2) over [t_start, t_end]; trains non-empty."""
     n1, n2 = s1.size, s2.size
@@ -126,7 +126,7 @@ def isi_core(s1, s2, t_start, t_end):
 
 
 # -- SPIKE-distance --------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _min_dist(t, s, start, aux0, aux1):
     """min |t - x| over x in {aux0} ∪ s[start:] ∪ {aux1}, scanning forward."""
     d = abs(t - aux0)
@@ -141,15 +141,15 @@ def _min_dist(t, s, start, aux0, aux1):
     return d if dj > d else dj
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _dist_at(isi1, isi2, s1, s2):
     mean_isi = 0.5 * (isi1 + isi2)
     if mean_isi <= 0.0:
         return 0.0
-    return 0.5 * (s1 * isi2 + s2 * isi1) / (mean_isi * mean_isi)
+    return 0.5 * (s1 * isi2 + s2 * isi1) / mean_isi / mean_isi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _last_isi(s, t_end):
     n = s.size
     if n > 1:
@@ -157,7 +157,7 @@ def _last_isi(s, t_end):
     return t_end - s[n - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def spike_core(t1, t2, t_start, t_end):
     """SPIKE-distance (Kreuz et al. 2013) with PySpike's edge correction; trains non-empty."""
     n1, n2 = t1.size, t2.size
@@ -266,7 +266,7 @@ def spike_core(t1, t2, t_start, t_end):
 
 
 # -- SPIKE-synchronization -------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sync_tau(s1, s2, i, j, half_max):
     """Coincidence window of s1[i], s2[j]: the smallest neighbouring half-ISI.
 
@@ -280,7 +280,7 @@ def _sync_tau(s1, s2, i, j, half_max):
     return min(min(f1, p1), min(f2, p2))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sync_core(s1, s2, half_max):
     """(coincidences, spikes) of SPIKE-synchronization (Kreuz et al. 2015)."""
     n1, n2 = s1.size, s2.size
@@ -310,7 +310,7 @@ def sync_core(s1, s2, half_max):
 
 
 # -- van Rossum ------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _decay(dt, tau):
     if dt == 0.0:
         return 1.0
@@ -319,7 +319,7 @@ def _decay(dt, tau):
     return np.exp(-dt / tau)  # tau == inf gives 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def van_rossum_core(s1, s2, tau):
     """sqrt(Σ_ij σ_i σ_j exp(-|t_i - t_j|/τ)) over both trains merged, σ = +1 / -1.
 
@@ -350,7 +350,7 @@ def van_rossum_core(s1, s2, tau):
 
 
 # -- Victor-Purpura ----------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _exact_matches(s1, s2):
     i = 0
     j = 0
@@ -367,7 +367,7 @@ def _exact_matches(s1, s2):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def victor_purpura_core(s1, s2, q):
     """Minimal cost of turning s1 into s2: 1 per insertion/deletion, q|Δt| per shift."""
     n1, n2 = s1.size, s2.size
@@ -391,7 +391,7 @@ def victor_purpura_core(s1, s2, q):
 
 
 # -- coincidence factor ------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def coincidences(model, data, delta):
     """Largest number of (model, data) pairs with |Δt| <= delta, each spike used once."""
     i = 0
@@ -405,22 +405,22 @@ def coincidences(model, data, delta):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gamma_core(model, data, delta, duration):
     """Γ of Kistler et al. (1997); 1 for two empty trains; NaN if 2·ν·Δ >= 1."""
     n_model, n_data = model.size, data.size
     if n_model == 0 and n_data == 0:
         return 1.0
-    rate = n_data / duration
-    norm = 1.0 - 2.0 * rate * delta
-    if norm <= 0.0:
+    x = 2.0 * delta * n_data / duration  # 2·ν·Δ
+    if x >= 1.0:
         return np.nan
-    expected = 2.0 * rate * delta * n_model
-    return (coincidences(model, data, delta) - expected) / (0.5 * (n_data + n_model)) / norm
+    half = 0.5 * (n_data + n_model)
+    # (N_coinc - x·N_model) / (half·(1 - x)), arranged so identical trains give exactly 1
+    return (coincidences(model, data, delta) - x * n_model) / (half - x * half)
 
 
 # -- dispatch ----------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _kreuz(s1, s2, kind, t_start, t_stop):
     e1 = s1.size == 0
     e2 = s2.size == 0
@@ -435,7 +435,7 @@ def _kreuz(s1, s2, kind, t_start, t_stop):
     return spike_core(s1, s2, t_start, t_stop)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pair_value(ta, a0, a1, tb, b0, b1, kind, t_start, t_stop, p):
     """One metric of train ``ta[a0:a1]`` against ``tb[b0:b1]`` within [t_start, t_stop].
 
@@ -465,7 +465,7 @@ def pair_value(ta, a0, a1, tb, b0, b1, kind, t_start, t_stop, p):
     return gamma_core(s1, s2, p, t_stop - t_start)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def pairs_kernel(ta, oa, tb, ob, ia, ib, kind, t_start, t_stop, p):
     """``out[k]`` = metric of row ``ia[k]`` of (ta, oa) against row ``ib[k]`` of (tb, ob)."""
     out = np.empty(ia.size)

@@ -13,6 +13,9 @@ to rounding, including its edge handling:
   PySpike issue #45, or divided by zero, #80);
 * an empty train stands for auxiliary spikes at ``t_start`` and ``t_stop``
   (PySpike's ``get_spikes_non_empty``); two empty trains are at distance 0;
+* where PySpike divides 0 by 0 and returns NaN (e.g. both trains hold one
+  spike, on ``t_stop``), zero-length intervals add nothing and a 0/0 ratio
+  counts as 0, so the result is always finite (0 for identical trains);
 * **one deviation:** an empty train against a train whose spikes all sit
   exactly on the edges is at distance 1, not 0 as in PySpike — a model that
   does not fire is never a perfect fit of a target that does.
