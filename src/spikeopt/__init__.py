@@ -6,7 +6,7 @@ The public surface is listed in ``__all__`` and pinned by
 
 __version__ = "0.1.0"
 
-from . import io  # noqa: E402
+from . import io, models, stimuli  # noqa: E402
 from . import metrics  # noqa: E402
 from .errors import (  # noqa: E402
     ConfigError,
@@ -19,6 +19,7 @@ from .errors import (  # noqa: E402
 from . import optimizers  # noqa: E402
 from .params import Parameter, ParameterSpace  # noqa: E402
 from .run import Result, optimize, resume  # noqa: E402
+from .simulate import SimResult, simulate  # noqa: E402  (the function shadows the subpackage)
 from .spikes import SpikeTrains  # noqa: E402
 from .validation import ValidationReport, validate  # noqa: E402
 
@@ -29,6 +30,7 @@ __all__ = [
     "ParameterSpace",
     "Result",
     "ShapeError",
+    "SimResult",
     "SimulationError",
     "SpikeTrains",
     "SpikeoptError",
@@ -36,9 +38,12 @@ __all__ = [
     "ValidationReport",
     "io",
     "metrics",
+    "models",
     "optimize",
     "optimizers",
     "resume",
+    "simulate",
+    "stimuli",
     "validate",
     "validation",
 ]

@@ -30,7 +30,9 @@ from .errors import InvalidParameterError, ShapeError, UnknownNameError
 __all__ = ["Parameter", "ParameterSpace", "check_rng"]
 
 
-def check_rng(rng: int | np.random.Generator | np.random.SeedSequence | None) -> np.random.Generator:
+def check_rng(
+    rng: int | np.random.Generator | np.random.SeedSequence | None,
+) -> np.random.Generator:
     """Normalise a seed into a :class:`numpy.random.Generator`.
 
     ``None`` is refused on purpose: every random draw in spikeopt must be
@@ -292,10 +294,10 @@ class ParameterSpace:
                 for n in self.names]
         sizes = {c.shape for c in cols}
         if len(sizes) != 1 or len(next(iter(sizes))) != 1:
-            shapes = {n: c.shape for n, c in zip(self.names, cols)}
+            shapes = {n: c.shape for n, c in zip(self.names, cols, strict=True)}
             raise ShapeError(f"All parameters must be 1-D arrays of one length P. Got {shapes}.")
         X = np.empty((cols[0].size, self.dim))
-        for j, (n, c) in enumerate(zip(self.names, cols)):
+        for j, (n, c) in enumerate(zip(self.names, cols, strict=True)):
             p = self.parameters[n]
             if p.choices is None:
                 v = c.astype(np.float64)

@@ -157,7 +157,8 @@ class SpikeTrains:
 
     def to_list(self) -> list[np.ndarray]:
         """A list of ``n`` independent float64 arrays (ms)."""
-        return [self.times[a:b].copy() for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+        o = self.offsets
+        return [self.times[a:b].copy() for a, b in zip(o[:-1], o[1:], strict=True)]
 
     def train_index(self) -> np.ndarray:
         """For every spike, the index of its train; shape (K,), int64."""

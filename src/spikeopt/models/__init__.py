@@ -1,0 +1,52 @@
+"""Neuron models: parameter specs (units, defaults, plausible bounds) and numba
+step kernels, in a registry by name.
+
+>>> from spikeopt import models
+>>> models.available()
+['adex', 'izhikevich', 'izhikevich2007', 'lif']
+>>> models.get("adex").parameter("tau_w").unit
+'ms'
+"""
+
+from __future__ import annotations
+
+from ..errors import InvalidParameterError, UnknownNameError
+from .adex import ADEX
+from .base import Model
+from .izhikevich import IZHIKEVICH, IZHIKEVICH2007
+from .lif import LIF
+from .presets import PRESETS, get_preset
+
+__all__ = ["Model", "available", "get", "register", "get_preset", "PRESETS"]
+
+_REGISTRY: dict[str, Model] = {m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX)}
+
+
+def available() -> list[str]:
+    """Names of the registered models."""
+    return sorted(_REGISTRY)
+
+
+def get(model: str | Model) -> Model:
+    """The model of that name (a :class:`Model` passes through)."""
+    if isinstance(model, Model):
+        return model
+    try:
+        return _REGISTRY[model]
+    except (KeyError, TypeError):
+        raise UnknownNameError(
+            f"Unknown model {model!r}; available models are {available()} "
+            "(or pass a spikeopt.models.Model)."
+        ) from None
+
+
+def register(model: Model, *, overwrite: bool = False) -> Model:
+    """Add a user-defined model to the registry."""
+    if not isinstance(model, Model):
+        raise InvalidParameterError(f"register() needs a Model. Got {type(model).__name__}.")
+    if model.name in _REGISTRY and not overwrite:
+        raise InvalidParameterError(
+            f"A model named {model.name!r} is already registered; pass overwrite=True."
+        )
+    _REGISTRY[model.name] = model
+    return model

@@ -1,0 +1,238 @@
+"""Batched single-neuron simulation: a whole population of candidates, each with
+its own parameters, in one compiled call.
+
+Numerical method
+----------------
+Forward Euler at ``dt`` (ms), the same scheme as Brian2's ``method="euler"``:
+at step k (time ``t = k*dt``) every state variable is advanced from its values
+at ``t`` using the current sample ``I[k]``; then the threshold is tested on the
+new membrane potential, the reset applied, and a spike recorded at time
+``t = k*dt`` (Brian2's convention). Recorded voltages are the values at
+``t = k*dt`` before the update of step k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from .. import models as _models
+from ..errors import InvalidParameterError, ShapeError, check_positive
+from ..spikes import SpikeTrains
+from ..stimuli import Stimulus
+from ._engine import block_size, compact, drive_parallel, drive_serial
+
+__all__ = ["simulate", "SimResult"]
+
+_METHODS = ("euler",)
+
+
+@dataclass
+class SimResult:
+    """Output of :func:`simulate`.
+
+    Attributes
+    ----------
+    spikes : SpikeTrains
+        One row per candidate × sweep, candidate-major: row ``p * n_sweeps + s``.
+    v : ndarray or None
+        Membrane potential (mV), shape (P * S, n_rec), if ``record_v``.
+    v_dt : float
+        Sampling interval of ``v`` in ms.
+    failed : ndarray of bool, shape (P * S,)
+        Rows whose state diverged (NaN or |v| >= 1e30); their spikes stop there.
+    fail_time : ndarray of float, shape (P * S,)
+        Time (ms) of the divergence, NaN for rows that did not fail.
+    n_candidates, n_sweeps : int
+    t_stop : float
+        Simulated duration in ms.
+    """
+
+    spikes: SpikeTrains
+    v: np.ndarray | None
+    v_dt: float
+    failed: np.ndarray
+    fail_time: np.ndarray
+    n_candidates: int
+    n_sweeps: int
+    t_stop: float
+
+    @property
+    def failed_candidates(self) -> np.ndarray:
+        """(P,) bool: a candidate failed if any of its sweeps failed."""
+        return self.failed.reshape(self.n_candidates, self.n_sweeps).any(axis=1)
+
+    def candidate(self, p: int) -> SpikeTrains:
+        """The S sweeps of candidate ``p``."""
+        S = self.n_sweeps
+        return self.spikes[p * S : (p + 1) * S]
+
+    def sweep(self, s: int) -> SpikeTrains:
+        """Sweep ``s`` of every candidate (P rows)."""
+        return self.spikes.take(np.arange(self.n_candidates) * self.n_sweeps + s)
+
+
+def _as_stimulus(stimulus, dt: float) -> Stimulus:
+    if isinstance(stimulus, Stimulus):
+        return stimulus
+    arr = np.asarray(stimulus, dtype=np.float64)
+    if arr.ndim == 0:
+        raise ShapeError(
+            "The 'stimulus' parameter of simulate must be a Stimulus or an array of current "
+            "samples of shape (T,) or (S, T). Got a scalar; use spikeopt.stimuli.step(...)."
+        )
+    return Stimulus(arr, dt)
+
+
+def _current_matrix(stim: Stimulus, dt: float, n_steps: int, P: int, S: int, dtype):
+    """(n_steps, n_I) current samples at the simulation dt, and the column of each row."""
+    idx = np.floor(np.arange(n_steps) * (dt / stim.dt) + 1e-9).astype(np.int64)
+    if idx[-1] >= stim.n_samples:
+        raise InvalidParameterError(
+            f"The simulation ({n_steps * dt:g} ms) is longer than the stimulus "
+            f"({stim.duration:g} ms); pass a shorter t_stop or a longer stimulus."
+        )
+    vals = stim.values[..., idx]
+    rows = np.arange(P * S)
+    if not stim.per_candidate:
+        col = rows % S if vals.ndim == 2 else np.zeros(P * S, dtype=np.int64)
+        mat = np.atleast_2d(vals)
+    else:
+        if vals.shape[0] != P:
+            raise ShapeError(
+                f"A per-candidate stimulus must have P = {P} rows (one per candidate). "
+                f"Got {vals.shape[0]}."
+            )
+        mat = vals.reshape(P * S, n_steps)
+        col = rows
+    return np.ascontiguousarray(mat.T, dtype=dtype), col.astype(np.int64)
+
+
+def simulate(model, params, stimulus, *, dt: float = 0.1, t_stop: float | None = None,
+             record_v: bool = False, v_every: int = 1, method: str = "euler",
+             initial: dict | None = None, dtype=np.float64) -> SimResult:
+    """Simulate P candidates × S sweeps in one compiled call.
+
+    Parameters
+    ----------
+    model : str or Model
+        ``"lif"``, ``"izhikevich"``, ``"izhikevich2007"``, ``"adex"`` or a
+        :class:`spikeopt.models.Model`.
+    params : dict of str -> float or (P,) array
+        Values in the model's units; scalars broadcast, missing ones take defaults.
+    stimulus : Stimulus or array
+        Current in the model's unit: (T,) shared, (S, T) sweeps, or a
+        per-candidate :class:`~spikeopt.stimuli.Stimulus`. Arrays are taken as
+        sampled at ``dt``.
+    dt : float
+        Time step in ms (> 0).
+    t_stop : float, optional
+        Duration in ms; default the stimulus duration.
+    record_v : bool
+        Keep the membrane potential (mV) every ``v_every`` steps.
+    method : {"euler"}
+        Integration scheme (see module docstring).
+    initial : dict, optional
+        Initial state values by state name (scalars or (P,) arrays), e.g. ``{"v": -70.0}``.
+    dtype : numpy float dtype
+        ``np.float64`` (default) or ``np.float32`` for the state (less memory
+        traffic, ~1.5× faster). float32 does *not* keep every spike within one
+        step of float64: over 300 ms of Izhikevich tonic firing, ~97 % of the
+        candidates keep their spike count and ~89 % of their spikes stay within
+        one step (the first spike always does). Use it for coarse searches and
+        re-score the best candidates in float64.
+
+    Returns
+    -------
+    SimResult
+
+    Examples
+    --------
+    >>> from spikeopt import simulate, stimuli
+    >>> res = simulate("izhikevich", {"a": [0.02, 0.1], "b": 0.2, "c": -65.0, "d": [8.0, 2.0]},
+    ...                stimuli.step(10.0, duration=200.0, t_on=20.0), dt=0.1)
+    >>> res.spikes.counts().tolist()  # regular spiking vs fast spiking
+    [6, 17]
+    """
+    m = _models.get(model)
+    dt = check_positive("dt", dt, where="simulate")
+    if method not in _METHODS:
+        raise InvalidParameterError(
+            f"The 'method' parameter of simulate must be one of {list(_METHODS)}. "
+            f"Got {method!r} instead."
+        )
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float64, np.float32):
+        raise InvalidParameterError(
+            f"The 'dtype' parameter of simulate must be float64 or float32. Got {dtype}."
+        )
+    if int(v_every) < 1:
+        raise InvalidParameterError(f"The 'v_every' parameter must be >= 1. Got {v_every!r}.")
+    stim = _as_stimulus(stimulus, dt)
+    n_hint = stim.values.shape[0] if stim.per_candidate else None
+    pr, P = m.resolve(params, n=None)
+    if n_hint is not None and P == 1 and n_hint != 1:
+        pr, P = np.repeat(pr, n_hint, axis=1), n_hint
+    S = stim.n_sweeps
+    if t_stop is None:
+        n_steps = int(round(stim.duration / dt))
+    else:
+        n_steps = int(round(check_positive("t_stop", t_stop, where="simulate") / dt))
+    if n_steps < 1:
+        raise InvalidParameterError(f"Nothing to simulate: t_stop / dt gives {n_steps} steps.")
+    cur, col = _current_matrix(stim, dt, n_steps, P, S, dtype)
+    N = P * S
+    cand = np.repeat(np.arange(P), S)
+    prN = np.ascontiguousarray(pr[:, cand], dtype=dtype)
+    named = {k: prN[i].astype(np.float64) for i, k in enumerate(m.parameters)}
+    state0 = np.asarray(m.init(named), dtype=np.float64)
+    for name, value in (initial or {}).items():
+        if name not in m.state:
+            raise InvalidParameterError(
+                f"Unknown state variable {name!r} in 'initial'; model {m.name!r} has "
+                f"{list(m.state)}."
+            )
+        v0 = np.asarray(value, dtype=np.float64)
+        state0[m.state.index(name)] = v0[cand] if v0.ndim == 1 else v0
+    state0 = np.ascontiguousarray(state0, dtype=dtype)
+
+    rec = int(v_every) if record_v else 0
+    n_rec = (n_steps + rec - 1) // rec if rec else 0
+    t_ms = n_steps * dt
+    cap = int(min(n_steps, max(64, np.ceil(t_ms * 0.5))))  # room for 500 Hz
+    counts, out_t, out_v, fail = _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec,
+                                      dtype, N)
+    over = np.flatnonzero(counts > cap)
+    if over.size:  # re-run only the rows that overflowed, with an exact buffer
+        cap2 = int(counts[over].max())
+        c2, t2, _, _ = _run(m, np.ascontiguousarray(prN[:, over]),
+                            np.ascontiguousarray(state0[:, over]), cur, col[over], dt, n_steps,
+                            cap2, 0, 0, dtype, over.size)
+        big = np.zeros((N, cap2))
+        big[:, :cap] = out_t
+        big[over] = t2
+        out_t = big
+    offsets = np.zeros(N + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    times = np.empty(offsets[-1])
+    compact(out_t, counts, offsets, times)
+    failed = fail >= 0
+    fail_time = np.where(failed, fail * dt, np.nan)
+    spikes = SpikeTrains(times, offsets, t_stop=t_ms, validate=False)
+    return SimResult(spikes, out_v if rec else None, dt * max(rec, 1), failed, fail_time, P, S,
+                     t_ms)
+
+
+def _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec, dtype, N):
+    counts = np.zeros(N, dtype=np.int64)
+    out_t = np.empty((N, cap))
+    out_v = np.empty((N, n_rec), dtype=dtype) if rec else np.empty((1, 1), dtype=dtype)
+    fail = np.full(N, -1, dtype=np.int64)
+    block = block_size(N, numba.get_num_threads())
+    # a thread pool pays off only for several blocks of real work
+    drive = drive_parallel if N > 2 * block and N * n_steps >= 1_000_000 else drive_serial
+    drive(m.step, prN, state0, cur, col, dtype.type(dt), float(dt), n_steps, cap, rec, out_t,
+          counts, out_v, fail, block)
+    return counts, out_t, out_v, fail
