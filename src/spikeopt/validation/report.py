@@ -128,7 +128,7 @@ class ValidationReport:
         ):
             n = len(self.model if who == "model" else self.target)
             src = f" (t_stop inferred from {how})" if how else ""
-            lines.append(f"{who}: {n} trains, window {a:g}-{b:g} ms{src}")
+            lines.append(f"{who}: {n} trains, window {a:.12g}-{b:.12g} ms{src}")
         lines.append(
             f"alpha = {self.alpha:g}, correction = {self.correction} "
             f"over {int(self.table['p value'].notna().sum())} tests"
@@ -146,13 +146,14 @@ class ValidationReport:
                 + f": {self.verdicts[m]}"
             )
             for measure, res in self.results:
-                if measure != m:
-                    continue
-                if res is None:
+                if measure != m or res is None:
                     continue
                 row = self.table[(self.table["measure"] == m) & (self.table["test"] == res.test)]
                 padj = float(row["p adjusted"].iloc[0])
                 out.append(f"  {res}  (adjusted {padj:.3g})")
+            skipped = self.table[(self.table["measure"] == m) & self.table["p value"].isna()]
+            for test in skipped["test"]:
+                out.append(f"  {TESTS[test][0]}  n/a (too few values)")
             out.append("")
         verdict = "PASS" if self.passed else "FAIL"
         out.append(f"overall: {verdict}")
