@@ -118,6 +118,11 @@ def optimize(
     (0.3, -0.2)
     """
     space = space if isinstance(space, ParameterSpace) else ParameterSpace(space)
+    if isinstance(penalty, bool) or not isinstance(penalty, int | float) or penalty != penalty \
+            or abs(penalty) == float("inf"):
+        raise InvalidParameterError(
+            f"The 'penalty' parameter must be a finite number. Got {penalty!r} instead."
+        )
     if isinstance(optimizer, str):
         opt = make_optimizer(optimizer, space, seed=seed, **(optimizer_options or {}))
         opt_name = optimizer

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import sys
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -66,6 +68,16 @@ class SerialExecutor(Executor):
         return [fn(it) for it in items]
 
 
+def _call_with_path(path: list, payload: bytes):
+    """Worker-side trampoline: extend ``sys.path`` like the parent's before
+    unpickling the task (forkserver workers start from the server's path)."""
+    for p in path:
+        if p not in sys.path:
+            sys.path.append(p)
+    fn, item = pickle.loads(payload)
+    return fn(item)
+
+
 def _check_workers(n, where):
     if n is None:
         return max(1, min(2, os.cpu_count() or 1))
@@ -90,8 +102,10 @@ class ProcessExecutor(Executor):
         Rebuilds allowed per ``map`` call before unfinished items are marked lost.
     start_method : str
         ``multiprocessing`` start method; ``"forkserver"`` (default on POSIX)
-        is safe next to threads. The objective must be picklable (a
-        module-level function or an object of a module-level class).
+        is safe next to threads; its server preloads the main script and
+        spikeopt, and each task carries the parent's ``sys.path``. The
+        objective must be picklable (a module-level function or an object of
+        a module-level class).
     """
 
     name = "processes"
@@ -107,6 +121,8 @@ class ProcessExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload(["__main__", "spikeopt"])
             self._pool = ProcessPoolExecutor(self.n_workers, mp_context=ctx)
         return self._pool
 
@@ -130,7 +146,8 @@ class ProcessExecutor(Executor):
             futures = {}
             try:
                 for i in todo:
-                    futures[i] = pool.submit(fn, items[i])
+                    payload = pickle.dumps((fn, items[i]), protocol=pickle.HIGHEST_PROTOCOL)
+                    futures[i] = pool.submit(_call_with_path, list(sys.path), payload)
             except BrokenProcessPool:
                 pass
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
