@@ -15,7 +15,14 @@ import numpy as np
 from ..errors import InvalidParameterError, ShapeError, check_finite
 from ..spikes import SpikeTrains, as_spike_trains
 
-__all__ = ["as_trains", "as_one_train", "resolve_window", "pair_indices", "is_single"]
+__all__ = [
+    "as_trains",
+    "as_one_train",
+    "resolve_window",
+    "resolve_window_stops",
+    "pair_indices",
+    "is_single",
+]
 
 
 def as_trains(x, *, name: str) -> SpikeTrains:
@@ -48,15 +55,20 @@ def as_one_train(x, *, name: str, where: str) -> np.ndarray:
 
 def resolve_window(t_start, t_stop, *trains: SpikeTrains, where: str) -> tuple[float, float]:
     """``(t_start, t_stop)`` in ms; ``t_stop=None`` takes the trains' own ``t_stop``."""
+    return resolve_window_stops(t_start, t_stop, [st.t_stop for st in trains], where=where)
+
+
+def resolve_window_stops(t_start, t_stop, stops, *, where: str) -> tuple[float, float]:
+    """As :func:`resolve_window`, given the inputs' ``t_stop`` values (None: unknown)."""
     t0 = check_finite("t_start", t_start, where=where)
     if t_stop is None:
-        stops = {st.t_stop for st in trains if st.t_stop is not None}
-        if len(stops) != 1:
+        known = {s for s in stops if s is not None}
+        if len(known) != 1:
             raise InvalidParameterError(
                 f"The 't_stop' parameter of {where} is required (ms): the spike trains "
                 "do not carry one t_stop. Pass t_stop=... explicitly."
             )
-        t_stop = stops.pop()
+        t_stop = known.pop()
     t1 = check_finite("t_stop", t_stop, where=where)
     if not t1 > t0:
         raise InvalidParameterError(

@@ -1,9 +1,9 @@
 """Compiled kernels of the pairwise spike-train metrics (not public).
 
 Each ``*_core`` function computes one metric of two sorted trains given as
-float64 arrays in ms. :func:`pairs_kernel` evaluates one metric for a list of
-row pairs ``(ia[k], ib[k])`` of two flat :class:`~spikeopt.SpikeTrains`
-(times + offsets), in parallel over the pairs: the batched form (P candidates
+float64 arrays in ms. :func:`pairs_parallel` / :func:`pairs_serial` evaluate one metric for a
+list of row pairs ``(ia[k], ib[k])`` of two flat :class:`~spikeopt.SpikeTrains`
+(times + offsets), with or without threads over the pairs: the batched form (P candidates
 against one target), the paired form and the pairwise matrix all reduce to it.
 
 The ISI-, SPIKE- and SPIKE-synchronization kernels follow the event-driven
@@ -466,11 +466,20 @@ def pair_value(ta, a0, a1, tb, b0, b1, kind, t_start, t_stop, p):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def pairs_kernel(ta, oa, tb, ob, ia, ib, kind, t_start, t_stop, p):
+def pairs_parallel(ta, oa, tb, ob, ia, ib, kind, t_start, t_stop, p):
     """``out[k]`` = metric of row ``ia[k]`` of (ta, oa) against row ``ib[k]`` of (tb, ob)."""
     out = np.empty(ia.size)
     for k in prange(ia.size):
-        i = ia[k]
-        j = ib[k]
+        i, j = ia[k], ib[k]
+        out[k] = pair_value(ta, oa[i], oa[i + 1], tb, ob[j], ob[j + 1], kind, t_start, t_stop, p)
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def pairs_serial(ta, oa, tb, ob, ia, ib, kind, t_start, t_stop, p):
+    """:func:`pairs_parallel` on one thread (no thread-pool wake-up for small batches)."""
+    out = np.empty(ia.size)
+    for k in range(ia.size):
+        i, j = ia[k], ib[k]
         out[k] = pair_value(ta, oa[i], oa[i + 1], tb, ob[j], ob[j + 1], kind, t_start, t_stop, p)
     return out

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, check_positive
 from . import _kernels as K
-from ._common import as_trains, is_single, resolve_window
+from ._common import as_trains, is_single, resolve_window, resolve_window_stops
 from ._pairwise import evaluate, matrix, run_pairs
 from .features import _counts_kernel
 
@@ -16,9 +16,14 @@ __all__ = ["gamma_factor", "gamma_factor_matrix", "gamma_reliability", "normaliz
 
 def _check_rates(data, t0: float, t1: float, delta: float, where: str) -> None:
     """Γ needs ``2 · ν_data · delta < 1`` for every data train."""
-    counts = _counts_kernel(data.times, data.offsets, t0, t1)
-    if counts.size and 2.0 * counts.max() / (t1 - t0) * delta >= 1.0:
-        k = int(counts.max())
+    if is_single(data):
+        t = np.asarray(data, dtype=np.float64)
+        k = int(np.count_nonzero((t >= t0) & (t <= t1)))
+    else:
+        st = as_trains(data, name="data")
+        counts = _counts_kernel(st.times, st.offsets, t0, t1)
+        k = int(counts.max()) if counts.size else 0
+    if 2.0 * k / (t1 - t0) * delta >= 1.0:
         raise InvalidParameterError(
             f"The 'delta' parameter of {where} must be < (t_stop - t_start) / (2 · N_data) "
             f"= {(t1 - t0) / (2 * k)!r} ms for data with {k} spikes in {t1 - t0!r} ms "
@@ -91,8 +96,14 @@ def gamma_factor(
     0.0
     """
     where = "gamma_factor"
-    d, t0, t1 = _prepare(model, data, delta, t_start, t_stop, where)
-    return evaluate(K.GAMMA, model, data, t0, t1, d, where=where)
+    d = check_positive("delta", delta, where=where)
+
+    def window(stops):
+        t0, t1 = resolve_window_stops(t_start, t_stop, stops, where=where)
+        _check_rates(data, t0, t1, d, where)
+        return t0, t1
+
+    return evaluate(K.GAMMA, model, data, d, window, where=where)
 
 
 def gamma_factor_matrix(

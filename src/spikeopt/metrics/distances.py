@@ -101,7 +101,7 @@ def van_rossum(a, b, *, tau: float, t_start: float | None = None, t_stop: float 
     where = "van_rossum"
     t = _check_scale("tau", tau, where)
     t0, t1 = _limits(t_start, t_stop, where)
-    return evaluate(K.VAN_ROSSUM, a, b, t0, t1, t, where=where)
+    return evaluate(K.VAN_ROSSUM, a, b, t, lambda stops: (t0, t1), where=where)
 
 
 def victor_purpura(a, b, *, q: float, t_start: float | None = None, t_stop: float | None = None):
@@ -153,7 +153,7 @@ def victor_purpura(a, b, *, q: float, t_start: float | None = None, t_stop: floa
     where = "victor_purpura"
     qq = _check_scale("q", q, where)
     t0, t1 = _limits(t_start, t_stop, where)
-    return evaluate(K.VICTOR_PURPURA, a, b, t0, t1, qq, where=where)
+    return evaluate(K.VICTOR_PURPURA, a, b, qq, lambda stops: (t0, t1), where=where)
 
 
 def van_rossum_matrix(

@@ -13,7 +13,7 @@ Duplicate spike times are kept as given (they make a zero ISI).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..errors import check_positive
 from ._common import as_trains, check_bin_size, check_count, resolve_window
@@ -49,11 +49,11 @@ def _window_slice(times, a, b, t_start, t_stop):
     return lo, hi
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _counts_kernel(times, offsets, t_start, t_stop):
     n = offsets.size - 1
     out = np.empty(n, dtype=np.int64)
-    for i in prange(n):
+    for i in range(n):
         lo, hi = _window_slice(times, offsets[i], offsets[i + 1], t_start, t_stop)
         out[i] = hi - lo
     return out
@@ -96,31 +96,31 @@ def _isi_feature_row(t, kind, refractory):
     return 3.0 * acc / (n_isi - 1)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _isi_feature_kernel(times, offsets, t_start, t_stop, kind, refractory):
     n = offsets.size - 1
     out = np.empty(n)
-    for i in prange(n):
+    for i in range(n):
         lo, hi = _window_slice(times, offsets[i], offsets[i + 1], t_start, t_stop)
         out[i] = _isi_feature_row(times[lo:hi], kind, refractory)
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _latency_kernel(times, offsets, t_start, t_stop):
     n = offsets.size - 1
     out = np.empty(n)
-    for i in prange(n):
+    for i in range(n):
         lo, hi = _window_slice(times, offsets[i], offsets[i + 1], t_start, t_stop)
         out[i] = times[lo] - t_start if hi > lo else np.nan
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _burst_kernel(times, offsets, t_start, t_stop, max_isi, min_spikes):
     n = offsets.size - 1
     out = np.empty(n)
-    for i in prange(n):
+    for i in range(n):
         lo, hi = _window_slice(times, offsets[i], offsets[i + 1], t_start, t_stop)
         k = hi - lo
         if k == 0:
@@ -148,12 +148,12 @@ def _bin_index(x):
     return np.int64(x)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def _bin_kernel(times, offsets, t_start, t_stop, bin_size, n_bins, binary):
     n = offsets.size - 1
     out = np.zeros((n, n_bins), dtype=np.int64)
     inv = 1.0 / bin_size
-    for i in prange(n):
+    for i in range(n):
         lo, hi = _window_slice(times, offsets[i], offsets[i + 1], t_start, t_stop)
         for j in range(lo, hi):
             b = _bin_index((times[j] - t_start) * inv)

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import check_positive
 from . import _kernels as K
-from ._common import as_trains, resolve_window
+from ._common import as_trains, resolve_window, resolve_window_stops
 from ._pairwise import evaluate, matrix
 
 __all__ = [
@@ -40,9 +40,8 @@ __all__ = [
 ]
 
 
-def _window(a, b, t_start, t_stop, where):
-    trains = [as_trains(x, name="spikes") for x in (a, b) if x is not None]
-    return resolve_window(t_start, t_stop, *trains, where=where)
+def _window(t_start, t_stop, where):
+    return lambda stops: resolve_window_stops(t_start, t_stop, stops, where=where)
 
 
 def _max_tau(max_tau, where) -> float:
@@ -101,8 +100,7 @@ def isi_distance(a, b, *, t_start: float = 0.0, t_stop: float | None = None):
     [0.0, 0.1762]
     """
     where = "isi_distance"
-    t0, t1 = _window(a, b, t_start, t_stop, where)
-    return evaluate(K.ISI, a, b, t0, t1, 0.0, where=where)
+    return evaluate(K.ISI, a, b, 0.0, _window(t_start, t_stop, where), where=where)
 
 
 def spike_distance(a, b, *, t_start: float = 0.0, t_stop: float | None = None):
@@ -148,8 +146,7 @@ def spike_distance(a, b, *, t_start: float = 0.0, t_stop: float | None = None):
     0.036
     """
     where = "spike_distance"
-    t0, t1 = _window(a, b, t_start, t_stop, where)
-    return evaluate(K.SPIKE, a, b, t0, t1, 0.0, where=where)
+    return evaluate(K.SPIKE, a, b, 0.0, _window(t_start, t_stop, where), where=where)
 
 
 def spike_sync(
@@ -195,8 +192,8 @@ def spike_sync(
     (0.0, 1.0)
     """
     where = "spike_sync"
-    t0, t1 = _window(a, b, t_start, t_stop, where)
-    return evaluate(K.SYNC, a, b, t0, t1, _max_tau(max_tau, where), where=where)
+    tau = _max_tau(max_tau, where)
+    return evaluate(K.SYNC, a, b, tau, _window(t_start, t_stop, where), where=where)
 
 
 def isi_distance_matrix(trains, *, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
