@@ -93,3 +93,10 @@ def busy(params):
             acc += float(np.sum(np.sin(v * x) * np.cos(v * y)))
         out[i] = (x - 0.3) ** 2 + (y + 0.2) ** 2 + 1e-12 * acc
     return out
+
+
+def two_spheres_after_first_call(params):
+    """Fails for every candidate with x < 0; two objectives otherwise."""
+    out = two_spheres(params)
+    out[np.asarray(params["x"]) < 0] = np.nan
+    return out

@@ -6,7 +6,17 @@ import pytest
 from spikeopt.run import DEFAULT_PENALTY, ProcessExecutor, optimize
 from spikeopt.run.evaluate import Chunk, evaluate_chunk
 
-from .objectives import faulty, identity, sleep_blocking_alarm, slow_if_big_x, sphere, wrong_shape
+from .objectives import (
+    faulty,
+    identity,
+    sleep_blocking_alarm,
+    slow_if_big_x,
+    sphere,
+    wrong_shape,
+)
+from .objectives import (
+    two_spheres_after_first_call as faulty_everywhere,
+)
 
 SPACE = {"x": (-1.0, 1.0), "y": (-1.0, 1.0)}
 
@@ -76,3 +86,16 @@ def test_processes_executor_hard_limit_kills_a_worker_that_ignores_signals():
 def test_penalty_must_be_finite(bad):
     with pytest.raises(ValueError, match="penalty"):
         optimize(sphere, SPACE, seed=0, budget=10, penalty=bad)
+
+
+def test_a_first_generation_that_fails_entirely_does_not_stop_the_run():
+    space = {"x": (-1.0, -0.5), "y": (-1.0, 1.0)}  # x < 0 everywhere: every candidate fails
+    res = optimize(faulty_everywhere, space, optimizer="nsga2", budget=40, seed=0,
+                   n_objectives=2, optimizer_options={"popsize": 20})
+    assert (res.history["status"] == "nan").all()
+    assert (res.history[["f0", "f1"]].to_numpy() == DEFAULT_PENALTY).all()
+
+
+def test_objectives_must_be_picklable_for_worker_processes():
+    with ProcessExecutor(n_workers=1) as ex, pytest.raises(ValueError, match="picklable"):
+        optimize(lambda p: p["x"], SPACE, seed=0, budget=10, executor=ex)

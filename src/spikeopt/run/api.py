@@ -58,6 +58,7 @@ def optimize(
     chunk_size: int | None = None,
     config: dict | None = None,
     kind: str | None = None,
+    n_objectives: int | None = None,
     overwrite: bool = False,
 ) -> Result:
     """Minimise ``objective`` over ``space``.
@@ -100,6 +101,10 @@ def optimize(
         The caller's own JSON-able description and its kind, stored so that
         :func:`resume` can rebuild the objective (see
         :func:`register_objective_factory`).
+    n_objectives : int, optional
+        The number M of losses per candidate; inferred from the first
+        successful evaluation when None (if the whole first generation fails,
+        it is taken to be 1).
     overwrite : bool
         Replace an existing run in ``run_dir``.
 
@@ -143,6 +148,10 @@ def optimize(
         raise InvalidParameterError(
             f"The 'optimizer' must be a name or an Optimizer object. Got {optimizer!r} instead."
         )
+    if n_objectives is not None and (isinstance(n_objectives, bool) or int(n_objectives) < 1):
+        raise InvalidParameterError(
+            f"The 'n_objectives' parameter must be an integer >= 1. Got {n_objectives!r}."
+        )
     terminator = as_terminator(budget)
     if config is not None:
         try:
@@ -167,6 +176,7 @@ def optimize(
                 "chunk_size": chunk_size,
                 "config": config,
                 "kind": kind,
+                **({} if n_objectives is None else {"n_objectives": int(n_objectives)}),
             },
             {"optimizer": opt, "terminator": terminator},
         )

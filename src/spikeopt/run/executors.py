@@ -78,6 +78,17 @@ def _call_with_path(path: list, payload: bytes):
     return fn(item)
 
 
+def _dumps(fn, item) -> bytes:
+    try:
+        return pickle.dumps((fn, item), protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise InvalidParameterError(
+            "The processes executor sends the objective to worker processes, so it must be "
+            "picklable: a module-level function or an instance of a module-level class "
+            f"(not a lambda or a local function). Pickling failed: {exc}"
+        ) from exc
+
+
 def _check_workers(n, where):
     if n is None:
         return max(1, min(2, os.cpu_count() or 1))
@@ -146,8 +157,7 @@ class ProcessExecutor(Executor):
             futures = {}
             try:
                 for i in todo:
-                    payload = pickle.dumps((fn, items[i]), protocol=pickle.HIGHEST_PROTOCOL)
-                    futures[i] = pool.submit(_call_with_path, list(sys.path), payload)
+                    futures[i] = pool.submit(_call_with_path, list(sys.path), _dumps(fn, items[i]))
             except BrokenProcessPool:
                 pass
             left = None if deadline is None else max(0.0, deadline - time.monotonic())

@@ -144,10 +144,13 @@ class Runner:
                 for i in range(a, b):
                     if status[i] == OK:
                         status[i] = "error"
-                        reason[i] = f"objective returned {r.F.shape[1]} objectives, not {M}"
-        if M is not None and self.n_objectives is None:
-            self.n_objectives = M
-            self.store.write_meta({"n_objectives": M}, {})
+                        reason[i] = (f"objective returned {r.F.shape[1]} objectives, not "
+                                     f"{M or 1}")
+        if self.n_objectives is None:
+            # fixed once known; a first generation that failed entirely fixes it at 1
+            # (optimize(n_objectives=M) avoids that guess)
+            self.n_objectives = M or 1
+            self.store.write_meta({"n_objectives": self.n_objectives}, {})
         bad = np.array([s != OK for s in status])
         F[bad] = self.penalty
         return F, status, reason, times
