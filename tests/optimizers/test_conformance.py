@@ -204,3 +204,17 @@ def test_registry():
         make_optimizer("pso", box(2), seed=0)
     with pytest.raises(InvalidParameterError, match="unseeded"):
         make_optimizer("ga", box(2), seed=None)
+
+
+def test_cmaes_best_loss_covers_all_restarts():
+    opt = CMAES(box(2), seed=0, restarts=1, options={"tolfun": 1e-3, "tolx": 1e-3})
+    best = np.inf
+    for _ in range(300):
+        X = opt.ask()
+        F = sphere(X)
+        opt.tell(X, F)
+        best = min(best, F.min())
+        assert opt.best_loss == best
+        if opt.stop_reason:
+            break
+    assert opt.state["restart"] == 1

@@ -68,3 +68,16 @@ def test_make_executor():
     assert make_executor(ex) is ex
     with pytest.raises(UnknownNameError, match="Unknown executor 'mpi'"):
         make_executor("mpi")
+
+
+@pytest.mark.slow
+def test_dask_re_runs_the_chunk_of_a_killed_worker_process(tmp_path, reference):
+    marker = tmp_path / "died"
+    ex = DaskExecutor(n_workers=2, processes=True)
+    try:
+        res = run(ex, DieOnce(marker))
+    finally:
+        ex.close()
+    assert marker.exists()
+    assert (res.history["status"] == "ok").all()
+    pd.testing.assert_frame_equal(comparable(res.history), reference)

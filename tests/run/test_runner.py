@@ -147,3 +147,11 @@ def test_resume_rebuilds_the_objective_from_the_stored_config(tmp_path):
     register_objective_factory("test-kind", factory)
     res = resume(tmp_path, budget=300)
     assert len(calls) == 2 and res.n_evaluations == 300
+
+
+def test_a_store_without_a_run_description_is_reported(tmp_path):
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "run.sqlite").close()  # killed right after creating the file
+    with pytest.raises(ConfigError, match="overwrite=True"):
+        resume(tmp_path, sphere)

@@ -72,7 +72,7 @@ class CMAES(Optimizer):
         else:
             u0 = self.space.to_unit(self.space.encode({k: [v] for k, v in x0.items()}))[0]
         self.state = {"es": self._new_es(u0, self.popsize), "restart": 0, "stop": None,
-                      "asked": None}
+                      "asked": None, "best": float("inf")}
 
     def _new_es(self, u0: np.ndarray, popsize: int):
         opts = {
@@ -96,7 +96,8 @@ class CMAES(Optimizer):
 
     @property
     def best_loss(self) -> float:
-        return float(self.state["es"].result.fbest or float("inf"))
+        """The lowest loss told so far, over all restarts."""
+        return self.state["best"]
 
     def _ask(self) -> np.ndarray:
         U = np.asarray(self.state["es"].ask(), dtype=np.float64)
@@ -107,6 +108,7 @@ class CMAES(Optimizer):
         es = self.state["es"]
         es.tell(list(self.state["asked"]), F.tolist())
         self.state["asked"] = None
+        self.state["best"] = min(self.state["best"], float(F.min()))
         stop = {k: v for k, v in es.stop().items() if k not in ("maxfevals", "maxiter")}
         if stop and self.state["stop"] is None:
             if self.state["restart"] < self.restarts:

@@ -102,7 +102,16 @@ class RunStore:
         if not file.exists():
             raise ConfigError(f"No run store found: {file} does not exist.")
         store = cls(cls._connect(file), run_dir)
-        fmt = store.get_meta("format")
+        try:
+            fmt = store.get_meta("format")
+        except sqlite3.OperationalError:
+            fmt = None
+        if fmt is None:
+            store.close()
+            raise ConfigError(
+                f"{file} holds no run description (the run was stopped while it was being "
+                "created); start it again with overwrite=True."
+            )
         if fmt != FORMAT:
             raise ConfigError(f"{file} has store format {fmt!r}; this spikeopt reads {FORMAT}.")
         return store
