@@ -13,9 +13,19 @@ from .. import __version__
 # name -> (module, one-line help). Modules are imported lazily so that
 # ``spikeopt --help`` stays fast and optional dependencies stay optional.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "fit": ("spikeopt.cli.fit", "fit a neuron model to recorded sweeps (config file)"),
+    "resume": ("spikeopt.cli.fit:Resume", "continue a stopped or finished fit"),
+    "report": ("spikeopt.cli.fit:Report", "rewrite the report of a fit's run folder"),
     "simulate": ("spikeopt.cli.simulate", "simulate a population of neurons under a stimulus"),
     "validate": ("spikeopt.cli.validate", "compare model and target spike trains statistically"),
 }
+
+
+def _load(spec: str):
+    """``"pkg.module"`` or ``"pkg.module:Attr"`` → the object with add_arguments/run."""
+    module, _, attr = spec.partition(":")
+    obj = importlib.import_module(module)
+    return getattr(obj, attr) if attr else obj
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(_module=module)
-        importlib.import_module(module).add_arguments(p)
+        _load(module).add_arguments(p)
     return parser
 
 
@@ -38,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    module = importlib.import_module(args._module)
+    module = _load(args._module)
     try:
         return int(module.run(args) or 0)
     except (ValueError, KeyError, FileNotFoundError) as exc:  # user errors: one clear line

@@ -1,0 +1,78 @@
+"""``spikeopt fit CONFIG.yaml``, ``spikeopt resume RUN_DIR`` and ``spikeopt report RUN_DIR``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_arguments(p) -> None:
+    p.add_argument("config", help="fit configuration (YAML); see examples/")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing run in the output folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _print_summary(result, out: Path) -> None:
+    import json
+
+    print(f"best loss {result.best_loss:.5g} after {result.n_evaluations} evaluations "
+          f"({result.stop_reason})")
+    scores = json.loads((out / "scores.json").read_text())
+    for part in ("train", "test"):
+        if part in scores:
+            s = scores[part]
+            extra = (f", normalised Γ {s['normalized_gamma']:.3f}"
+                     if "normalized_gamma" in s else "")
+            print(f"{part:>5}: Γ {s['gamma']:.3f}{extra}, SPIKE-distance "
+                  f"{s['spike_distance']:.3f}, |rate error| {s['rate_error_Hz']:.2f} Hz")
+    print(f"report: {out / 'report.html'}")
+
+
+def run(args) -> int:
+    from ..fit import fit, load_config
+
+    cfg = load_config(args.config)
+    result = fit(cfg, progress=not args.no_progress, overwrite=args.overwrite)
+    _print_summary(result, Path(cfg["output"]))
+    return 0
+
+
+class Resume:
+    @staticmethod
+    def add_arguments(p) -> None:
+        p.add_argument("run_dir", help="the run folder of a fit")
+        p.add_argument("--budget", type=int, default=None,
+                       help="new total number of evaluations (extends a finished run)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    @staticmethod
+    def run(args) -> int:
+        from ..fit import resume_fit
+
+        result = resume_fit(args.run_dir, budget=args.budget, progress=not args.no_progress)
+        _print_summary(result, Path(args.run_dir))
+        return 0
+
+
+class Report:
+    @staticmethod
+    def add_arguments(p) -> None:
+        p.add_argument("run_dir", help="the run folder of a fit")
+
+    @staticmethod
+    def run(args) -> int:
+        from ..fit import finalize
+        from ..run.result import Result
+        from ..run.store import RunStore
+
+        store = RunStore.open(args.run_dir)
+        try:
+            cfg = store.meta()["config"]
+            names = list(store.meta()["space"])
+            result = Result.from_history(store.history(), names, stop_reason="report",
+                                         run_dir=Path(args.run_dir))
+        finally:
+            store.close()
+        finalize(cfg, result)
+        _print_summary(result, Path(args.run_dir))
+        return 0

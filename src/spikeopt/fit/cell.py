@@ -1,0 +1,268 @@
+"""Single-cell fitting end to end: config → recording → objective → optimize →
+run folder (best parameters, held-out scores, report)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .. import metrics
+from .. import models as _models
+from ..objectives import CellObjective, Term
+from ..optimizers import MaxEvaluations, MaxGenerations, Stagnation, TargetLoss, WallTime
+from ..params import Parameter, ParameterSpace
+from ..run import ProgressBar, optimize, register_objective_factory
+from ..run import resume as _resume
+from ..run.store import RunStore
+from ..spikes import SpikeTrains
+from ..stimuli import Stimulus
+from .config import load_config
+
+__all__ = ["fit", "resume_fit", "finalize", "build_objective", "build_space", "load_data",
+           "KIND"]
+
+KIND = "cell_fit"
+
+
+def load_data(cfg: dict):
+    """The recording named by ``cfg["data"]`` (all sweeps)."""
+    from ..io import load_recording
+
+    rec = load_recording(cfg["data"]["path"], **cfg["data"].get("options", {}))
+    n = rec.n_sweeps
+    for key in ("train_sweeps", "test_sweeps"):
+        bad = [i for i in cfg["data"].get(key, []) if i >= n]
+        if bad:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"config key 'data.{key}': sweeps {bad} do not exist; the "
+                              f"recording {cfg['data']['path']} has {n} sweeps (0..{n - 1})")
+    return rec
+
+
+def _terms(cfg: dict) -> tuple[list[Term], bool]:
+    obj = cfg["objective"]
+    if "terms" in obj:
+        return [Term.from_config(t) for t in obj["terms"]], bool(obj.get("multi_objective"))
+    return [Term.from_config(obj)], False
+
+
+def build_objective(cfg: dict, rec=None) -> CellObjective:
+    """The CellObjective of a validated config over its training sweeps."""
+    rec = rec if rec is not None else load_data(cfg)
+    train = rec.select(cfg["data"]["train_sweeps"])
+    terms, multi = _terms(cfg)
+    return CellObjective(cfg["model"], train.current_pA, train.spikes, train.dt_ms, terms,
+                         fixed=cfg["fixed"], sim_dt_ms=cfg["simulation"].get("dt_ms"),
+                         voltage_mV=train.voltage_mV if any(t.needs_voltage for t in terms)
+                         else None, multi_objective=multi)
+
+
+def build_space(cfg: dict) -> ParameterSpace:
+    model = _models.get(cfg["model"])
+    spec = {}
+    for name, b in cfg["fit"].items():
+        unit = model.parameters[name].unit
+        if isinstance(b, dict):
+            spec[name] = Parameter(b["low"], b["high"], log=bool(b.get("log", False)), unit=unit)
+        else:
+            spec[name] = Parameter(b[0], b[1], unit=unit)
+    return ParameterSpace(spec)
+
+
+def _terminator(budget: dict):
+    parts = []
+    if "evaluations" in budget:
+        parts.append(MaxEvaluations(int(budget["evaluations"])))
+    if "generations" in budget:
+        parts.append(MaxGenerations(int(budget["generations"])))
+    if "target_loss" in budget:
+        parts.append(TargetLoss(float(budget["target_loss"])))
+    if "stagnation" in budget:
+        parts.append(Stagnation(int(budget["stagnation"])))
+    if "time_s" in budget:
+        parts.append(WallTime(float(budget["time_s"])))
+    term = parts[0]
+    for p in parts[1:]:
+        term = term | p
+    return term
+
+
+def _executor(spec: dict):
+    name = spec["name"]
+    if name == "processes" and spec.get("workers"):
+        from ..run import ProcessExecutor
+
+        return ProcessExecutor(int(spec["workers"]))
+    if name == "dask" and (spec.get("workers") or spec.get("address")):
+        from ..run import DaskExecutor
+
+        return DaskExecutor(spec.get("address"), n_workers=spec.get("workers"))
+    return name
+
+
+register_objective_factory(KIND, build_objective)
+
+
+def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool = True):
+    """Run the fit described by ``config`` (a YAML path or a dict) and write its
+    run folder. Returns the :class:`spikeopt.Result`.
+
+    The run folder (``output``) gets ``config.yaml``, the SQLite history
+    (``run.sqlite``), ``best_params.json`` (values with units), ``scores.csv``
+    (Γ, normalised Γ where repeats exist, SPIKE-distance and rate error per
+    sweep, train and held-out), ``best_spikes.npz`` / ``target_spikes.npz``
+    (held-out sweeps), the figures and ``report.html``.
+    """
+    cfg = load_config(config)
+    rec = load_data(cfg)
+    objective = build_objective(cfg, rec)
+    space = build_space(cfg)
+    out = Path(cfg["output"])
+    out.mkdir(parents=True, exist_ok=True)
+    _write_config(cfg, out)
+    opt = dict(cfg["optimizer"])
+    name = opt.pop("name")
+    callbacks = [ProgressBar(desc=f"fit {cfg['model']}")] if progress else []
+    result = optimize(objective, space, optimizer=name, optimizer_options=opt,
+                      budget=_terminator(cfg["budget"]), seed=cfg["seed"],
+                      executor=_executor(cfg["executor"]), run_dir=out, callbacks=callbacks,
+                      config=cfg, kind=KIND, overwrite=overwrite)
+    finalize(cfg, result, rec, report=report)
+    return result
+
+
+def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = True):
+    """Continue a stopped (or finished, with a larger ``budget`` in evaluations)
+    fit and rewrite its outputs."""
+    store = RunStore.open(run_dir)
+    try:
+        cfg = store.meta().get("config")
+    finally:
+        store.close()
+    callbacks = [ProgressBar(desc="resume")] if progress else []
+    if budget is not None:
+        cfg["budget"] = {"evaluations": int(budget)}
+    result = _resume(run_dir, budget=None if budget is None else _terminator(cfg["budget"]),
+                     callbacks=callbacks)
+    finalize(cfg, result, load_data(cfg), report=report)
+    return result
+
+
+def _write_config(cfg: dict, out: Path) -> None:
+    import yaml
+
+    (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+
+
+def finalize(cfg: dict, result, rec=None, *, report: bool = True) -> dict:
+    """Score the best parameters on every sweep and write the run folder's outputs.
+    Returns the scores dict (per sweep and held-out means)."""
+    rec = rec if rec is not None else load_data(cfg)
+    out = Path(cfg["output"])
+    model = _models.get(cfg["model"])
+    best = {k: float(v) for k, v in result.best_params.items()}
+    params = {**{k: float(v) for k, v in cfg["fixed"].items()}, **best}
+    (out / "best_params.json").write_text(json.dumps({
+        "model": model.name,
+        "fitted": {k: {"value": v, "unit": model.parameters[k].unit} for k, v in best.items()},
+        "fixed": {k: {"value": float(v), "unit": model.parameters[k].unit}
+                  for k, v in cfg["fixed"].items()},
+        "best_loss": float(result.best_loss),
+        "evaluations": int(result.n_evaluations),
+    }, indent=2))
+    sim = simulate_best(cfg, params, rec)
+    scores = score_sweeps(cfg, sim, rec)
+    import pandas as pd
+
+    pd.DataFrame(scores["rows"]).to_csv(out / "scores.csv", index=False)
+    (out / "scores.json").write_text(json.dumps(
+        {k: v for k, v in scores.items() if k != "rows"}, indent=2))
+    test = cfg["data"]["test_sweeps"] or cfg["data"]["train_sweeps"]
+    from ..io import save_spikes
+
+    save_spikes(out / "best_spikes.npz", sim.spikes.take(test))
+    save_spikes(out / "target_spikes.npz", _target(rec).take(test))
+    if report:
+        from .report import write_report
+
+        write_report(cfg, result, rec, sim, scores, out)
+    return scores
+
+
+def _target(rec) -> SpikeTrains:
+    s = rec.spikes
+    return s if s.t_stop is not None else SpikeTrains(s.times, s.offsets,
+                                                       t_stop=rec.duration_ms)
+
+
+def simulate_best(cfg: dict, params: dict, rec):
+    """The best model under every sweep of the recording, with its voltage."""
+    from ..simulate import simulate
+
+    dt = cfg["simulation"].get("dt_ms") or rec.dt_ms
+    step = max(int(round(rec.dt_ms / dt)), 1)
+    stim = Stimulus(np.atleast_2d(rec.current_pA), rec.dt_ms)
+    return simulate(cfg["model"], params, stim, dt=dt, record_v=True, v_every=step)
+
+
+def _delta(cfg: dict) -> float:
+    terms, _ = _terms(cfg)
+    for t in terms:
+        if t.metric == "gamma_factor":
+            return float(t.options.get("delta_ms", 2.0))
+    return 2.0
+
+
+def score_sweeps(cfg: dict, sim, rec) -> dict:
+    """Γ, SPIKE-distance and rate error of every sweep; normalised Γ for held-out
+    stimuli recorded several times (repeats share a stimulus id)."""
+    target = _target(rec)
+    t_stop = target.t_stop
+    delta = _delta(cfg)
+    gam = metrics.gamma_factor(sim.spikes, target, delta=delta, t_stop=t_stop)
+    sd = metrics.spike_distance(sim.spikes, target, t_stop=t_stop)
+    rate_m = metrics.firing_rate(sim.spikes, t_stop=t_stop)
+    rate_d = metrics.firing_rate(target, t_stop=t_stop)
+    train, test = set(cfg["data"]["train_sweeps"]), set(cfg["data"]["test_sweeps"])
+    names = list(getattr(rec, "sweep_names", None) or [f"sweep {i}" for i in range(len(target))])
+    ids = getattr(rec, "stimulus_id", None)
+    rows = []
+    for i in range(len(target)):
+        rows.append({
+            "sweep": i, "name": str(names[i]),
+            "set": "train" if i in train else "test" if i in test else "unused",
+            "gamma": float(gam[i]), "spike_distance": float(sd[i]),
+            "rate_model_Hz": float(rate_m[i]), "rate_data_Hz": float(rate_d[i]),
+            "rate_error_Hz": float(rate_m[i] - rate_d[i]),
+            "n_model": int(sim.spikes.counts()[i]), "n_data": int(target.counts()[i]),
+            "failed": bool(sim.failed[i]),
+        })
+    out = {"delta_ms": delta, "rows": rows}
+    for part, idx in (("train", sorted(train)), ("test", sorted(test))):
+        if idx:
+            out[part] = {
+                "gamma": float(np.mean(gam[idx])),
+                "spike_distance": float(np.mean(sd[idx])),
+                "rate_error_Hz": float(np.mean(np.abs(rate_m[idx] - rate_d[idx]))),
+            }
+    if ids is not None and test:
+        ids = np.asarray(ids)
+        norm = {}
+        for sid in sorted({ids[i] for i in test}, key=str):
+            reps = [i for i in sorted(test) if ids[i] == sid]
+            if len(reps) < 2:
+                continue
+            model_train = sim.spikes[reps[0]]  # the model under the first repeat's current
+            g = metrics.normalized_gamma_factor(model_train, target.take(reps), delta=delta,
+                                                t_stop=t_stop)
+            r = metrics.gamma_reliability(target.take(reps), delta=delta, t_stop=t_stop)
+            norm[str(sid)] = {"normalized_gamma": float(g), "reliability": float(r),
+                              "repeats": reps}
+        if norm:
+            out["test"]["normalized_gamma"] = float(np.mean(
+                [v["normalized_gamma"] for v in norm.values()]))
+            out["test_by_stimulus"] = norm
+    return out
