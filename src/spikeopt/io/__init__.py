@@ -1,6 +1,26 @@
-"""File input and output: spike files (npz, csv) and, later, recordings
-(npz, NWB, Neo formats)."""
+"""File input and output: spike files (npz, csv, mat) and current-clamp recordings
+(npz, text columns, NWB, Neo formats such as ABF), with spike detection from voltage.
 
+pynwb and neo are imported only when an NWB or Neo file is read."""
+
+from .detect import SpikeDetector, detect_spikes
+from .load import load_recording
+from .neo_io import load_neo_recording
+from .nwb import load_nwb_recording
+from .recording import Recording, load_npz_recording
 from .spikefiles import load_mat_spikes, load_spikes, save_spikes
+from .text import load_text_recording
 
-__all__ = ["load_mat_spikes", "load_spikes", "save_spikes"]
+__all__ = [
+    "Recording",
+    "SpikeDetector",
+    "detect_spikes",
+    "load_mat_spikes",
+    "load_neo_recording",
+    "load_npz_recording",
+    "load_nwb_recording",
+    "load_recording",
+    "load_spikes",
+    "load_text_recording",
+    "save_spikes",
+]
