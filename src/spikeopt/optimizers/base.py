@@ -122,6 +122,13 @@ class Optimizer:
         self._pending = None if p is None else np.array(p, dtype=np.float64)
         self.state = copy.deepcopy(state["state"])
 
+    @property
+    def best_loss(self) -> float:
+        """The lowest loss in the population kept in ``state["F"]`` (inf
+        before the first ``tell``; optimizers without one override this)."""
+        F = self.state.get("F")
+        return float("inf") if F is None else float(np.min(F))
+
     # -- helpers for subclasses ---------------------------------------------
     def _ask(self) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -65,11 +65,6 @@ class DifferentialEvolution(Optimizer):
         self.strategy = strategy
         self.state = {"X": None, "F": None}
 
-    @property
-    def best_loss(self) -> float:
-        F = self.state["F"]
-        return float("inf") if F is None else float(F.min())
-
     def _ask(self) -> np.ndarray:
         X, Fx = self.state["X"], self.state["F"]
         if X is None:

@@ -74,11 +74,6 @@ class GeneticAlgorithm(Optimizer):
         self.replacement = replacement or GenerationalReplacement(num_elites=1)
         self.state = {"X": None, "F": None}
 
-    @property
-    def best_loss(self) -> float:
-        F = self.state["F"]
-        return float("inf") if F is None else float(F.min())
-
     def _ask(self) -> np.ndarray:
         X, F = self.state["X"], self.state["F"]
         if X is None:

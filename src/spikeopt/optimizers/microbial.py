@@ -45,11 +45,6 @@ class MicrobialGA(Optimizer):
         self.stdev = float(stdev)
         self.state = {"X": None, "F": None, "losers": None}
 
-    @property
-    def best_loss(self) -> float:
-        F = self.state["F"]
-        return float("inf") if F is None else float(F.min())
-
     def _ask(self) -> np.ndarray:
         X, F = self.state["X"], self.state["F"]
         if X is None:
