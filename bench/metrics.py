@@ -7,8 +7,9 @@ For each metric, in one process and one run:
   called in a Python loop over the candidates (the peer's usual use);
 * pair — one candidate against the target, one call each.
 
-Prints the median time (JIT compilation excluded: one warm-up call first),
-the throughput in pairs per second and the ratio spikeopt / peer. Elephant is
+Prints the median time (JIT compilation excluded: one warm-up call first;
+spikeopt and the peer take turns, so load changes hit both alike), the
+throughput in pairs per second and the ratio spikeopt / peer. Elephant is
 slow, so its loop runs over the first ``--peer-subset`` candidates and its
 throughput is per pair (the ratio compares throughputs).
 
@@ -48,14 +49,19 @@ def jittered(rng, target: np.ndarray, n: int) -> list[np.ndarray]:
     return out
 
 
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up: JIT, caches
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
+def _clock(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def median_times(fns, repeats: int) -> list[float]:
+    """Median time of each function; the functions take turns (one round = one call
+    each), so a change in the machine's load hits all of them alike."""
+    for fn in fns:
+        fn()  # warm-up: JIT, caches
+    ts = [[_clock(fn) for fn in fns] for _ in range(repeats)]
+    return [float(x) for x in np.median(np.array(ts), axis=0)]
 
 
 def peers(target: np.ndarray):
@@ -104,7 +110,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--candidates", type=int, default=1000)
     ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--peer-subset", type=int, default=200)
+    ap.add_argument("--peer-subset", type=int, default=100)
     ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
     args = ap.parse_args()
     if args.threads:
@@ -133,25 +139,39 @@ def main() -> None:
     table = peers(target)
     for name, (peer_name, peer_f) in table.items():
         f = ours(name)
-        t_batch = median_time(lambda f=f: f(cands, target), args.repeats)
-        t_pair = median_time(lambda f=f: f(rows[0], target), args.repeats * 20)
-        ours_rate = n / t_batch
+
+        def batch(f=f):
+            return f(cands, target)
+
+        def pair(f=f, reps=20):
+            for _ in range(reps):
+                f(rows[0], target)
+
         if peer_f is None:
+            t_batch, t_pair = median_times([batch, pair], args.repeats)
             print(
-                f"{name:<15} {t_batch * 1e3:>14.2f} ms {ours_rate:>10.3g} {'(no peer)':>10} "
-                f"{'':>12} {'':>7} | {t_pair * 1e6:>11.1f} µs"
+                f"{name:<15} {t_batch * 1e3:>14.2f} ms {n / t_batch:>10.3g} {'(no peer)':>10} "
+                f"{'':>12} {'':>7} | {t_pair / 20 * 1e6:>11.1f} µs"
             )
             continue
         sub = rows[:n_peer]
-        reps = max(3, args.repeats // 5)
-        t_peer = median_time(lambda pf=peer_f, sub=sub: [pf(c) for c in sub], reps)
-        t_peer_pair = median_time(lambda pf=peer_f: pf(rows[0]), args.repeats * 5)
-        peer_rate = n_peer / t_peer
+
+        def peer_batch(pf=peer_f, sub=sub):
+            return [pf(c) for c in sub]
+
+        def peer_pair(pf=peer_f, reps=20):
+            for _ in range(reps):
+                pf(rows[0])
+
+        t_batch, t_peer, t_pair, t_peer_pair = median_times(
+            [batch, peer_batch, pair, peer_pair], max(5, args.repeats // 3)
+        )
+        ours_rate, peer_rate = n / t_batch, n_peer / t_peer
         print(
             f"{name:<15} {t_batch * 1e3:>14.2f} ms {ours_rate:>10.3g} "
             f"{t_peer * n / n_peer:>8.3g} s {peer_rate:>12.3g} {ours_rate / peer_rate:>6.0f}× | "
-            f"{t_pair * 1e6:>11.1f} µs {t_peer_pair * 1e6:>6.0f} µs {t_peer_pair / t_pair:>5.0f}× "
-            f"({peer_name})"
+            f"{t_pair / 20 * 1e6:>11.1f} µs {t_peer_pair / 20 * 1e6:>6.0f} µs "
+            f"{t_peer_pair / t_pair:>5.0f}× ({peer_name})"
         )
 
 
