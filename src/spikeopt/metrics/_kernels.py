@@ -16,8 +16,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-_FAST = {"nsz", "arcp", "contract", "reassoc"}
-
 ISI, SPIKE, SYNC, VAN_ROSSUM, VICTOR_PURPURA, GAMMA = 0, 1, 2, 3, 4, 5
 
 
@@ -128,7 +126,7 @@ def isi_core(s1, s2, t_start, t_end):
 
 
 # -- SPIKE-distance --------------------------------------------------------------
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def _min_dist(t, s, start, aux0, aux1):
     """min |t - x| over x in {aux0} ∪ s[start:] ∪ {aux1}, scanning forward."""
     d = abs(t - aux0)
@@ -143,7 +141,7 @@ def _min_dist(t, s, start, aux0, aux1):
     return d if dj > d else dj
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def _dist_at(isi1, isi2, s1, s2):
     mean_isi = 0.5 * (isi1 + isi2)
     if mean_isi <= 0.0:
@@ -151,7 +149,7 @@ def _dist_at(isi1, isi2, s1, s2):
     return 0.5 * (s1 * isi2 + s2 * isi1) / mean_isi / mean_isi
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def _last_isi(s, t_end):
     n = s.size
     if n > 1:
@@ -159,7 +157,7 @@ def _last_isi(s, t_end):
     return t_end - s[n - 1]
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FAST)
+@njit(cache=True, error_model="numpy")
 def spike_core(t1, t2, t_start, t_end):
     """SPIKE-distance (Kreuz et al. 2013) with PySpike's edge correction; trains non-empty."""
     n1, n2 = t1.size, t2.size
