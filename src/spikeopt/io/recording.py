@@ -379,7 +379,7 @@ def _check_finite(a: np.ndarray, name: str) -> None:
     if not ok.all():
         s, t = np.unravel_index(int(np.argmin(ok)), a.shape)
         raise InvalidParameterError(
-            f"{name} must be finite; sweep {s} has {a[s, t]!r} at sample {t}.")
+            f"{name} must be finite; sweep {s} has {float(a[s, t])} at sample {t}.")
 
 
 def stack_sweeps(arrays, *, length: str = "equal", what: str = "sweeps") -> np.ndarray:
@@ -537,11 +537,11 @@ def check_plausible(rec: Recording, *, where: str) -> None:
     """Warn when values look like a unit mistake (voltage in V, current in A or nA)."""
     if rec.voltage_mV is not None:
         med = float(np.median(rec.voltage_mV))
-        span = float(np.ptp(rec.voltage_mV))
-        if span < 1.0 or not -150.0 <= med <= 60.0:
+        peak_v = float(np.max(np.abs(rec.voltage_mV)))
+        if peak_v < 1.0 or not -150.0 <= med <= 60.0:
             warnings.warn(
-                f"{where}: voltage_mV looks implausible for mV (median {med:.4g} mV, range "
-                f"{span:.4g} mV); was the file's unit V?", UserWarning, stacklevel=3)
+                f"{where}: voltage_mV looks implausible for mV (median {med:.4g} mV, largest "
+                f"|value| {peak_v:.4g} mV); was the file's unit V?", UserWarning, stacklevel=3)
     peak = float(np.max(np.abs(rec.current_pA)))
     if 0.0 < peak < 1e-3 or peak > 1e6:
         warnings.warn(
