@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -21,7 +21,7 @@ def _write_nwb(path, sweeps, *, rates=None, stim_lengths=None, sweep_numbers=Tru
     from pynwb.icephys import CurrentClampSeries, CurrentClampStimulusSeries
 
     nwb = pynwb.NWBFile(session_description="spikeopt test", identifier="t1",
-                        session_start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                        session_start_time=datetime(2026, 1, 1, tzinfo=UTC))
     dev = nwb.create_device(name="amp")
     el = nwb.create_icephys_electrode(name="elec0", description="patch", device=dev)
     for k, (amp, v) in enumerate(sweeps):
@@ -97,7 +97,7 @@ def test_a_file_without_current_clamp_is_refused(tmp_path):
     from pynwb import TimeSeries
 
     nwb = pynwb.NWBFile(session_description="x", identifier="x",
-                        session_start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+                        session_start_time=datetime(2026, 1, 1, tzinfo=UTC))
     nwb.add_acquisition(TimeSeries(name="lfp", data=np.zeros(10), unit="volts", rate=1000.0))
     with pynwb.NWBHDF5IO(str(tmp_path / "x.nwb"), "w") as io:
         io.write(nwb)
