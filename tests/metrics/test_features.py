@@ -16,11 +16,14 @@ from spikeopt.metrics import (
     adaptation_index,
     bin_spikes,
     burst_fraction,
+    coincidence,
+    distances,
     fano_factor,
     firing_rate,
     first_spike_latency,
     isi_cv,
     isi_mean,
+    kreuz,
     lv,
     lvr,
     psth,
@@ -48,7 +51,7 @@ def trains():
 
 
 def test_doctests_pass():
-    for mod in (features_module, correlation_module):
+    for mod in (features_module, correlation_module, kreuz, distances, coincidence):
         result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.failed == 0, mod.__name__
 

@@ -240,6 +240,13 @@ def isi_mean(spikes, *, t_start: float = 0.0, t_stop: float | None = None) -> np
 
     over the ``n`` spikes in ``[t_start, t_stop]``.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
+
     Returns
     -------
     numpy.ndarray, shape (n,)
@@ -261,11 +268,22 @@ def isi_cv(spikes, *, t_start: float = 0.0, t_stop: float | None = None) -> np.n
     with the population standard deviation (``ddof=0``, as Elephant's ``cv``
     applied to ``isi``). 1 for a Poisson process, 0 for a regular train.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
+
     Returns
     -------
     numpy.ndarray, shape (n,)
         Dimensionless; NaN for a train with fewer than 2 ISIs (3 spikes) or a
         zero mean ISI (Elephant returns 0 for a single ISI).
+
+    References
+    ----------
+    Softky & Koch (1993), J. Neurosci. 13:334-350.
 
     Examples
     --------
@@ -285,6 +303,13 @@ def lv(spikes, *, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarr
     train, 1 for Poisson, > 1 for bursty firing. Same value as Elephant's ``lv``.
 
     Shinomoto, Shima & Tanji (2003), Neural Comput. 15:2823-2842.
+
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
 
     Returns
     -------
@@ -316,6 +341,10 @@ def lvr(
 
     Parameters
     ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms. ``t_stop=None`` uses ``spikes.t_stop``.
     refractory : float
         R in ms, >= 0.
 
@@ -342,6 +371,13 @@ def adaptation_index(spikes, *, t_start: float = 0.0, t_stop: float | None = Non
     0 for a regular train; in (-1, 1). This is the definition of the Allen Cell
     Types database and of Druckmann et al. (2007), Front. Neurosci. 1:7-18.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
+
     Returns
     -------
     numpy.ndarray, shape (n,)
@@ -357,6 +393,13 @@ def adaptation_index(spikes, *, t_start: float = 0.0, t_stop: float | None = Non
 
 def first_spike_latency(spikes, *, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
     """Time from ``t_start`` to the first spike in ``[t_start, t_stop]``, in ms.
+
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
 
     Returns
     -------
@@ -397,6 +440,10 @@ def burst_fraction(
     numpy.ndarray, shape (n,)
         In [0, 1]; NaN for a train without spikes.
 
+    References
+    ----------
+    Bakkum et al. (2013), Front. Comput. Neurosci. 7:193 (ISI-threshold bursts).
+
     Examples
     --------
     >>> burst_fraction([[0.0, 3.0, 6.0, 50.0, 100.0]], t_stop=200.0, max_isi=5.0).tolist()
@@ -427,6 +474,10 @@ def bin_spikes(
 
     Parameters
     ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms. ``t_stop=None`` uses ``spikes.t_stop``.
     bin_size : float
         Bin width in ms, > 0 and <= t_stop - t_start.
     binary : bool
@@ -461,11 +512,25 @@ def fano_factor(
     For the Fano factor across trials (one count per train), apply the same
     formula to :func:`spike_count`.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
+    window : float
+        Window width in ms, > 0 and <= t_stop - t_start.
+
     Returns
     -------
     numpy.ndarray, shape (n,)
         NaN for a train without spikes in the windows or when fewer than 2
         windows fit.
+
+    References
+    ----------
+    Fano (1947), Phys. Rev. 72:26-29. Eden & Kramer (2010), J. Neurosci. Methods
+    190:149-152.
 
     Examples
     --------
@@ -495,12 +560,25 @@ def psth(
 
     with ``N_ik`` the counts of :func:`bin_spikes`.
 
+    Parameters
+    ----------
+    spikes : SpikeTrains or array_like
+        Spike times in ms of n trains (one 1-D array = one train).
+    t_start, t_stop : float
+        Window in ms (both edges included). ``t_stop=None`` uses ``spikes.t_stop``.
+    bin_size : float
+        Bin width in ms, > 0 and <= t_stop - t_start.
+
     Returns
     -------
     rate : numpy.ndarray, shape (n_bins,)
         Hz (0 everywhere for zero trains).
     edges : numpy.ndarray, shape (n_bins + 1,)
         Bin edges in ms.
+
+    References
+    ----------
+    Gerstein & Kiang (1960), Biophys. J. 1:15-28.
 
     Examples
     --------
