@@ -13,9 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m spikeopt simulate --model izhikevich --population 200 \
-		--param a=0.02:0.1 --param d=8:2 --amplitude 10 --duration 1000 --out out
-	@echo "demo output: out/raster.png, out/spikes.npz, out/params.json"
+	$(PY) -m spikeopt fit examples/demo_adex.yaml --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -4,11 +4,9 @@ The public surface is listed in ``__all__`` and pinned by
 ``tests/test_exported_members.py``.
 """
 
-__version__ = "0.1.0"
-
-from . import io, models, stimuli  # noqa: E402
-from . import metrics  # noqa: E402
-from .errors import (  # noqa: E402
+from . import io, metrics, models, optimizers, stimuli
+from ._version import __version__
+from .errors import (
     ConfigError,
     InvalidParameterError,
     ShapeError,
@@ -16,12 +14,12 @@ from .errors import (  # noqa: E402
     SpikeoptError,
     UnknownNameError,
 )
-from . import optimizers  # noqa: E402
-from .params import Parameter, ParameterSpace  # noqa: E402
-from .run import Result, optimize, resume  # noqa: E402
-from .simulate import SimResult, simulate  # noqa: E402  (the function shadows the subpackage)
-from .spikes import SpikeTrains  # noqa: E402
-from .validation import ValidationReport, validate  # noqa: E402
+from .fit import fit  # the function shadows the subpackage (spikeopt.fit.* still imports)
+from .params import Parameter, ParameterSpace
+from .run import Result, optimize, resume
+from .simulate import SimResult, simulate  # likewise shadows the subpackage
+from .spikes import SpikeTrains
+from .validation import ValidationReport, validate
 
 __all__ = [
     "ConfigError",
@@ -36,6 +34,8 @@ __all__ = [
     "SpikeoptError",
     "UnknownNameError",
     "ValidationReport",
+    "__version__",
+    "fit",
     "io",
     "metrics",
     "models",

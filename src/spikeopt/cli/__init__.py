@@ -8,7 +8,7 @@ import argparse
 import importlib
 import sys
 
-from .. import __version__
+from .._version import __version__
 
 # name -> (module, one-line help). Modules are imported lazily so that
 # ``spikeopt --help`` stays fast and optional dependencies stay optional.
