@@ -148,3 +148,17 @@ def test_qsnmc_b_idrest_text_files(require_data, cell, n, counts, step_pA):
     assert np.all(np.diff(step) > 0)
     rest = np.median(rec.voltage_mV[:, :400], axis=1)
     assert np.all((rest > -80.0) & (rest < -60.0))
+
+
+def test_qsnmc_a_original_text_file_matches_the_npz(require_data, qsnmc):
+    """The verbatim ``00-0.voltage`` (sample index, pA, mV; no header) read with the
+    text reader equals sweep 00-0 of the converted npz (float32 rounding, 5e-6)."""
+    folder = require_data(*QSNMC_A, "original_sample")
+    txt = load_recording(folder / "00-0.voltage", dt_ms=0.2,
+                         columns=("index", "current_pA", "voltage_mV"), detect=False)
+    npz = qsnmc[1].select(["00-0"])
+    assert (txt.n_samples, txt.dt_ms) == (npz.n_samples, npz.dt_ms)
+    np.testing.assert_allclose(txt.current_pA, npz.current_pA, atol=1e-4)
+    np.testing.assert_allclose(txt.voltage_mV, npz.voltage_mV, atol=1e-4)
+    spk = np.loadtxt(folder / "00-0.spiketimes", ndmin=2)[:, 0] * 0.2
+    np.testing.assert_allclose(npz.spikes[0], spk)
