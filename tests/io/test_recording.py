@@ -196,6 +196,9 @@ def test_npz_repeat_layout_and_unit_suffixes(tmp_path):
       "spike_offsets": np.array([0, 1])}, ShapeError, "n_sweeps \\+ 1 = 3 entries. Got 2"),
     ({"dt_ms": 0.1, "current_pA": np.zeros((1, 5)), "spike_times_ms": np.array([2.0, 1.0]),
       "spike_offsets": np.array([0, 2])}, InvalidParameterError, "sorted within each train"),
+    ({"dt_ms": 0.1, "current_pA": np.zeros((1, 5)), "spike_times_ms": np.array([0.7]),
+      "spike_offsets": np.array([0, 1])}, InvalidParameterError,
+     r"bad.npz: Spike times must lie within the sweep \(0 to 0.5 ms\); sweep 0"),
 ])
 def test_bad_npz_files_say_what_is_wrong(tmp_path, fields, err, match):
     np.savez(tmp_path / "bad.npz", **fields)

@@ -6,8 +6,9 @@ pynwb and neo are imported only when an NWB or Neo file is read."""
 from .detect import SpikeDetector, detect_spikes
 from .load import load_recording
 from .neo_io import load_neo_recording
+from .npz import load_npz_recording
 from .nwb import load_nwb_recording
-from .recording import Recording, load_npz_recording
+from .recording import Recording
 from .spikefiles import load_mat_spikes, load_spikes, save_spikes
 from .text import load_text_recording
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidParameterError
-from .recording import Recording, load_npz_recording
+from .npz import load_npz_recording
+from .recording import Recording
 
 __all__ = ["load_recording", "TEXT_SUFFIXES"]
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".asc", ".dat", ".voltage")
-_NEO_SUFFIXES = (".abf", ".smr", ".smrx", ".wcp", ".axgd", ".axgx", ".dat", ".ibw", ".pxp",
-                 ".edr", ".nix", ".h5")
 
 
 def load_recording(path, **options) -> Recording:
@@ -53,7 +52,7 @@ def load_recording(path, **options) -> Recording:
         from .text import load_text_recording
 
         return load_text_recording(path, **options)
-    if suffix in _NEO_SUFFIXES or suffix:
+    if suffix:
         from .neo_io import load_neo_recording
 
         return load_neo_recording(path, **options)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, ShapeError
 from .detect import SpikeDetector
-from .recording import Recording, check_plausible, stack_sweeps
+from .recording import Recording, build_recording, stack_sweeps
 from .units import unit_factor, unit_kind
 
 __all__ = ["load_neo_recording"]
@@ -179,10 +179,8 @@ def load_neo_recording(path, *, voltage_channel: str | int | None = None,
     meta = {"source": str(path), "format": f"neo:{type(io).__name__}",
             "current_source": (f"command waveform of DAC {command_name!r} (protocol)"
                                if command_name is not None else "recorded channel")}
-    rec = Recording.from_arrays(
-        current_pA=stack_sweeps(currents, length=length), dt_ms=dts[0],
+    return build_recording(
+        str(path), current_pA=stack_sweeps(currents, length=length), dt_ms=dts[0],
         voltage_mV=stack_sweeps(volts, length=length) if has_v == {True} else None,
         sweep_names=[f"{path.stem}[{k}]" for k in keep], detect=detect,
         annotations={"segment": np.array(list(keep))}, metadata=meta)
-    check_plausible(rec, where=str(path))
-    return rec

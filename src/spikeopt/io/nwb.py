@@ -22,7 +22,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError, ShapeError
 from .detect import SpikeDetector
-from .recording import Recording, check_plausible, stack_sweeps
+from .recording import Recording, build_recording, stack_sweeps
 from .units import unit_factor
 
 __all__ = ["load_nwb_recording"]
@@ -148,14 +148,12 @@ def load_nwb_recording(path, *, sweep_numbers=None, stimulus_description: str | 
     meta = {"source": str(path), "format": "nwb", "source_units": {
         "voltage": pairs[0][1].unit, "current": "amperes" if pairs[0][2] is None
         else pairs[0][2].unit}}
-    rec = Recording.from_arrays(
-        current_pA=stack_sweeps(currents, length=length, what="sweeps"), dt_ms=dts[0],
-        voltage_mV=stack_sweeps(volts, length=length, what="sweeps"), sweep_names=names,
-        detect=detect, annotations={"sweep_number": np.array(nums),
-                                    "stimulus_description": np.array(descs, dtype=str)},
+    return build_recording(
+        str(path), current_pA=stack_sweeps(currents, length=length), dt_ms=dts[0],
+        voltage_mV=stack_sweeps(volts, length=length), sweep_names=names, detect=detect,
+        annotations={"sweep_number": np.array(nums),
+                     "stimulus_description": np.array(descs, dtype=str)},
         metadata=meta)
-    check_plausible(rec, where=str(path))
-    return rec
 
 
 def _pair(resp, stim, izero_cls, path):

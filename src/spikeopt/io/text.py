@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import InvalidParameterError, ShapeError
 from ..spikes import SpikeTrains, as_spike_trains
 from .detect import SpikeDetector
-from .recording import Recording, check_plausible, stack_sweeps
+from .recording import Recording, build_recording, stack_sweeps
 from .units import unit_factor, unit_kind
 
 __all__ = ["load_text_recording"]
@@ -223,8 +223,6 @@ def load_text_recording(paths, *, dt_ms: float | None = None, columns=None,
             spikes = SpikeTrains(spikes.times, spikes.offsets).restrict(
                 0.0, current.shape[1] * dts[0])
     meta = {"source": [str(p) for p in paths], "format": "text"}
-    rec = Recording.from_arrays(current_pA=current, dt_ms=float(np.mean(dts)),
-                                voltage_mV=voltage, spike_times_ms=spikes,
-                                sweep_names=[s[0] for s in sweeps], detect=detect, metadata=meta)
-    check_plausible(rec, where=str(paths[0]))
-    return rec
+    return build_recording(str(paths[0]), current_pA=current, dt_ms=float(np.mean(dts)),
+                           voltage_mV=voltage, spike_times_ms=spikes,
+                           sweep_names=[s[0] for s in sweeps], detect=detect, metadata=meta)
