@@ -63,3 +63,16 @@ def test_as_terminator_and_validation():
     with pytest.raises(InvalidParameterError):
         as_terminator(True)
     assert math.isinf(RunStatus().best_loss)
+
+
+def test_budget_dicts_from_config_files():
+    t = as_terminator({"evaluations": 500, "target_loss": 1e-3,
+                       "stagnation": {"patience": 5, "tol": 1e-6}, "wall_time": 60,
+                       "generations": 10})
+    assert isinstance(t, AnyOf) and len(t.members) == 5
+    assert Stagnation(5, 1e-6) in t.members and TargetLoss(1e-3) in t.members
+    assert as_terminator({"stagnation": 7}) == Stagnation(7)
+    assert as_terminator({"evaluations": 100}) == MaxEvaluations(100)
+    for bad in ({}, {"evals": 5}):
+        with pytest.raises(InvalidParameterError, match="budget dict"):
+            as_terminator(bad)

@@ -68,6 +68,10 @@ def test_make_executor():
     assert make_executor(ex) is ex
     with pytest.raises(UnknownNameError, match="Unknown executor 'mpi'"):
         make_executor("mpi")
+    ex = make_executor({"name": "processes", "n_workers": 3, "max_retries": 0})
+    assert isinstance(ex, ProcessExecutor) and ex.n_workers == 3 and ex.max_retries == 0
+    with pytest.raises(ValueError, match="Invalid options for the 'processes' executor"):
+        make_executor({"name": "processes", "workers": 3})
 
 
 @pytest.mark.slow

@@ -178,13 +178,43 @@ class AllOf(Terminator):
         return AllOf((*self.members, as_terminator(other)))
 
 
+_CONFIG_KEYS = ("evaluations", "generations", "target_loss", "stagnation", "wall_time")
+
+
+def _from_config(cfg: dict) -> Terminator:
+    unknown = set(cfg) - set(_CONFIG_KEYS)
+    if unknown or not cfg:
+        raise InvalidParameterError(
+            f"A budget dict takes one or more of {list(_CONFIG_KEYS)}. Got keys {sorted(cfg)}."
+        )
+    parts: list[Terminator] = []
+    if "evaluations" in cfg:
+        parts.append(MaxEvaluations(cfg["evaluations"]))
+    if "generations" in cfg:
+        parts.append(MaxGenerations(cfg["generations"]))
+    if "target_loss" in cfg:
+        parts.append(TargetLoss(float(cfg["target_loss"])))
+    if "stagnation" in cfg:
+        st = cfg["stagnation"]
+        parts.append(Stagnation(**st) if isinstance(st, dict) else Stagnation(st))
+    if "wall_time" in cfg:
+        parts.append(WallTime(cfg["wall_time"]))
+    return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
+
+
 def as_terminator(budget) -> Terminator:
-    """An int is an evaluation budget; a terminator passes through."""
+    """An int is an evaluation budget; a terminator passes through; a dict
+    (as in a config file) such as ``{"evaluations": 5000, "target_loss": 1e-3,
+    "stagnation": {"patience": 50, "tol": 1e-6}, "wall_time": 3600,
+    "generations": 100}`` stops at whichever comes first."""
     if isinstance(budget, Terminator):
         return budget
     if isinstance(budget, int) and not isinstance(budget, bool):
         return MaxEvaluations(budget)
+    if isinstance(budget, dict):
+        return _from_config(budget)
     raise InvalidParameterError(
-        "The 'budget' must be an evaluation count (int) or a terminator such as "
+        "The 'budget' must be an evaluation count (int), a dict such as "
+        "{'evaluations': 5000, 'target_loss': 1e-3}, or a terminator such as "
         f"MaxEvaluations(1000) | TargetLoss(1e-3). Got {budget!r} instead."
     )

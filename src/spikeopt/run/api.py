@@ -6,8 +6,8 @@ import json
 import time
 from collections.abc import Callable
 
-from .. import __version__
-from ..errors import ConfigError, InvalidParameterError
+from .._version import __version__
+from ..errors import ConfigError, InvalidParameterError, UnknownNameError
 from ..optimizers import Optimizer, as_terminator, make_optimizer
 from ..params import ParameterSpace
 from .callbacks import attach_callbacks
@@ -38,8 +38,12 @@ def _jsonable(x):
         return repr(x)
 
 
-def _executor_name(spec) -> str:
-    return spec if isinstance(spec, str) else (getattr(spec, "name", None) or "serial")
+def _executor_spec(spec):
+    """What resume() rebuilds the executor from: the name or config dict, or
+    an object's registry name (its options are not kept)."""
+    if spec is None or isinstance(spec, str | dict):
+        return _jsonable(spec or "serial")
+    return getattr(spec, "name", None) or "serial"
 
 
 def optimize(
@@ -77,13 +81,15 @@ def optimize(
         ``"random"`` (built with ``seed`` and ``optimizer_options``), or an
         optimizer object (which carries its own seed; leave ``seed`` None).
         Single-objective optimizers minimise the sum of the M losses.
-    budget : int or Terminator
-        An evaluation count, or terminators such as
-        ``MaxEvaluations(5000) | TargetLoss(1e-3)``. Whole generations run:
+    budget : int, dict or Terminator
+        An evaluation count, terminators such as
+        ``MaxEvaluations(5000) | TargetLoss(1e-3)``, or a dict such as
+        ``{"evaluations": 5000, "target_loss": 1e-3}``. Whole generations run:
         the run stops after the generation that reaches the budget.
     seed : int
         Required with an optimizer name.
-    executor : "serial", "processes", "dask" or an Executor
+    executor : "serial", "processes", "dask", a dict or an Executor
+        e.g. ``{"name": "dask", "address": "tcp://host:8786"}``.
     run_dir : path, optional
         Where the SQLite run store lives (``run.sqlite``); in memory when None.
     callbacks : sequence
@@ -170,7 +176,7 @@ def optimize(
                 "optimizer": opt_name,
                 "optimizer_options": _jsonable(optimizer_options or {}),
                 "budget": repr(terminator),
-                "executor": _executor_name(executor),
+                "executor": _executor_spec(executor),
                 "penalty": float(penalty),
                 "time_limit": time_limit,
                 "chunk_size": chunk_size,
@@ -229,7 +235,7 @@ def resume(
         spec = executor if executor is not None else meta.get("executor", "serial")
         try:
             ex = make_executor(spec)
-        except KeyError:
+        except UnknownNameError:
             ex = make_executor("serial")
         try:
             runner = Runner(objective, opt, terminator, store, ex, penalty=meta["penalty"],

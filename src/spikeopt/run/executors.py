@@ -289,13 +289,23 @@ _NAMES = {"serial": SerialExecutor, "processes": ProcessExecutor, "dask": DaskEx
 
 
 def make_executor(spec) -> Executor:
-    """``None``/"serial", "processes", "dask", or an executor object."""
+    """``None``/"serial", "processes", "dask", a dict such as
+    ``{"name": "dask", "address": "tcp://host:8786"}`` or
+    ``{"name": "processes", "n_workers": 4}`` (as in a config file), or an
+    executor object."""
     if spec is None:
         return SerialExecutor()
     if isinstance(spec, Executor):
         return spec
     if isinstance(spec, str) and spec in _NAMES:
         return _NAMES[spec]()
+    if isinstance(spec, dict) and spec.get("name") in _NAMES:
+        kw = {k: v for k, v in spec.items() if k != "name"}
+        try:
+            return _NAMES[spec["name"]](**kw)
+        except TypeError as exc:
+            raise InvalidParameterError(f"Invalid options for the {spec['name']!r} executor: "
+                                        f"{exc}") from None
     raise UnknownNameError(
         f"Unknown executor {spec!r}; choose one of {sorted(_NAMES)} or pass an executor object "
         "(e.g. ProcessExecutor(n_workers=4), DaskExecutor(address='tcp://host:8786'))."
