@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spikeopt.errors import InvalidParameterError
 from spikeopt.optimizers import GeneticAlgorithm
@@ -146,3 +148,29 @@ def test_steady_state_ga_asks_num_offspring():
 def test_invalid_settings_raise_with_the_parameter_name(make):
     with pytest.raises(InvalidParameterError, match="parameter of"):
         make()
+
+VARIATION = [
+    UniformCrossover(), BlendCrossover(alpha=0.5), SBXCrossover(eta=2.0, gene_rate=1.0),
+]
+MUTATION = [GaussianMutation(rate=0.5, stdev=0.5), PolynomialMutation(eta=1.0, rate=0.5)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bounds=st.lists(
+        st.tuples(st.floats(-1e3, 1e3), st.floats(0.0, 1e3)), min_size=1, max_size=5
+    ),
+    seed=st.integers(0, 2**32 - 1),
+    op=st.integers(0, len(VARIATION) + len(MUTATION) - 1),
+)
+def test_every_variation_operator_keeps_genes_within_bounds(bounds, seed, op):
+    space = ParameterSpace({f"g{i}": (lo, lo + w) for i, (lo, w) in enumerate(bounds)})
+    rng = np.random.default_rng(seed)
+    A, B = space.sample(16, rng), space.sample(16, rng)
+    if op < len(VARIATION):
+        outs = VARIATION[op](A, B, space, rng)
+    else:
+        outs = (MUTATION[op - len(VARIATION)](A, space, rng),)
+    for C in outs:
+        assert C.shape == A.shape and np.all(np.isfinite(C))
+        assert np.all(C >= space.lower) and np.all(C <= space.upper)
