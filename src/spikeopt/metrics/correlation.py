@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import as_trains, check_bin_size, resolve_window
-from .features import _bin_kernel, _n_bins
+from .features import _binned
 
 __all__ = ["correlation_coefficient"]
 
@@ -56,12 +55,7 @@ def correlation_coefficient(
     >>> c.round(3).tolist()
     [[1.0, 1.0, -0.577], [1.0, 1.0, -0.577], [-0.577, -0.577, 1.0]]
     """
-    where = "correlation_coefficient"
-    st = as_trains(spikes, name="spikes")
-    t0, t1 = resolve_window(t_start, t_stop, st, where=where)
-    b = check_bin_size(bin_size, t0, t1, where=where)
-    n_bins = _n_bins(t0, t1, b)
-    counts = _bin_kernel(st.times, st.offsets, t0, t1, b, n_bins, bool(binary))
+    counts, _, _ = _binned(spikes, t_start, t_stop, bin_size, binary, "correlation_coefficient")
     x = counts.astype(np.float64)
     x -= x.mean(axis=1, keepdims=True)
     cov = x @ x.T

@@ -175,6 +175,14 @@ def _prepare(spikes, t_start, t_stop, where):
     return st, t0, t1
 
 
+def _binned(spikes, t_start, t_stop, bin_size, binary, where, name="bin_size"):
+    """(counts (n, n_bins), t_start, bin width), binned as Elephant; errors name ``where``."""
+    st, t0, t1 = _prepare(spikes, t_start, t_stop, where)
+    b = check_bin_size(bin_size, t0, t1, where=where, name=name)
+    counts = _bin_kernel(st.times, st.offsets, t0, t1, b, _n_bins(t0, t1, b), bool(binary))
+    return counts, t0, b
+
+
 def spike_count(spikes, *, t_start: float = 0.0, t_stop: float | None = None) -> np.ndarray:
     """Number of spikes of each train in ``[t_start, t_stop]``.
 
@@ -492,10 +500,8 @@ def bin_spikes(
     >>> bin_spikes([[0.5, 1.5, 1.7, 4.0]], bin_size=1.0, t_stop=4.0).tolist()
     [[1, 2, 0, 0]]
     """
-    where = "bin_spikes"
-    st, t0, t1 = _prepare(spikes, t_start, t_stop, where)
-    b = check_bin_size(bin_size, t0, t1, where=where)
-    return _bin_kernel(st.times, st.offsets, t0, t1, b, _n_bins(t0, t1, b), bool(binary))
+    counts, _, _ = _binned(spikes, t_start, t_stop, bin_size, binary, "bin_spikes")
+    return counts
 
 
 def fano_factor(
@@ -537,13 +543,10 @@ def fano_factor(
     >>> fano_factor([[1.0, 2.0, 3.0, 15.0]], window=10.0, t_stop=20.0).tolist()
     [0.5]
     """
-    where = "fano_factor"
-    st, t0, t1 = _prepare(spikes, t_start, t_stop, where)
-    w = check_bin_size(window, t0, t1, where=where, name="window")
-    n_bins = _n_bins(t0, t1, w)
-    counts = _bin_kernel(st.times, st.offsets, t0, t1, w, n_bins, False).astype(np.float64)
-    out = np.full(len(st), np.nan)
-    if n_bins < 2:
+    counts, _, _ = _binned(spikes, t_start, t_stop, window, False, "fano_factor", "window")
+    counts = counts.astype(np.float64)
+    out = np.full(counts.shape[0], np.nan)
+    if counts.shape[1] < 2:
         return out
     mean = counts.mean(axis=1)
     ok = mean > 0
@@ -586,12 +589,8 @@ def psth(
     >>> rate.tolist(), edges.tolist()
     ([100.0, 50.0], [0.0, 10.0, 20.0])
     """
-    where = "psth"
-    st, t0, t1 = _prepare(spikes, t_start, t_stop, where)
-    b = check_bin_size(bin_size, t0, t1, where=where)
-    n_bins = _n_bins(t0, t1, b)
-    counts = _bin_kernel(st.times, st.offsets, t0, t1, b, n_bins, False)
-    n = max(len(st), 1)
+    counts, t0, b = _binned(spikes, t_start, t_stop, bin_size, False, "psth")
+    n = max(counts.shape[0], 1)
     rate = counts.sum(axis=0) * (1000.0 / (n * b))
-    edges = t0 + b * np.arange(n_bins + 1, dtype=np.float64)
+    edges = t0 + b * np.arange(counts.shape[1] + 1, dtype=np.float64)
     return rate, edges
