@@ -31,6 +31,11 @@ def load_data(cfg: dict):
     from ..io import load_recording
 
     rec = load_recording(cfg["data"]["path"], **cfg["data"].get("options", {}))
+    if rec.spikes is None:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"config key 'data.path': {cfg['data']['path']} has neither spike "
+                          "times nor voltage to detect them from; a fit needs spikes")
     n = rec.n_sweeps
     for key in ("train_sweeps", "test_sweeps"):
         bad = [i for i in cfg["data"].get(key, []) if i >= n]
