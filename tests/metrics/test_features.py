@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import quantities as pq
 from elephant import statistics as es
+from hypothesis import given
 
 from spikeopt import SpikeTrains
 from spikeopt.errors import InvalidParameterError
@@ -31,6 +32,10 @@ from spikeopt.metrics import (
 )
 from spikeopt.metrics import correlation as correlation_module
 from spikeopt.metrics import features as features_module
+
+from .strategies import SETTINGS
+from .strategies import T_STOP as T_STOP_DRAWN
+from .strategies import trains as drawn_trains
 
 T_STOP = 1000.0
 
@@ -113,6 +118,10 @@ def test_regular_and_hand_computed_values():
     # ISIs 10, 20, 40: each ratio (I2 - I1)/(I2 + I1) = 1/3
     assert adaptation_index(st)[1] == pytest.approx(1.0 / 3)
     assert lv(st)[1] == pytest.approx(3.0 * (1.0 / 9))
+    # duplicate spikes (zero ISIs) give NaN, not an exception
+    dup = [[10.0, 10.0, 10.0]]
+    assert np.isnan(lv(dup, t_stop=100.0)[0]) and np.isnan(isi_cv(dup, t_stop=100.0)[0])
+    assert np.isnan(adaptation_index(dup, t_stop=100.0)[0])
     # shortening ISIs give a negative index
     assert adaptation_index([[0.0, 40.0, 60.0, 70.0]], t_stop=100.0)[0] < 0
 
@@ -175,3 +184,20 @@ def test_errors_name_the_parameter():
         psth([[1.0]], t_stop=10.0, bin_size=0.0)
     with pytest.raises(InvalidParameterError, match="'t_stop' parameter of lv must be > t_start"):
         lv([[1.0]], t_start=5.0, t_stop=5.0)
+
+
+@SETTINGS
+@given(t=drawn_trains(25))
+def test_isi_features_match_elephant_on_drawn_trains(t):
+    isi = np.diff(t)
+    got = [f([t], t_stop=T_STOP_DRAWN)[0] for f in (isi_cv, lv, lvr)]
+    if isi.size < 2:
+        assert all(np.isnan(g) for g in got)
+        return
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        warnings.simplefilter("ignore")
+        ref = [es.cv(isi), es.lv(isi), es.lvr(isi * pq.ms, R=5 * pq.ms)]
+    if np.mean(isi) == 0:  # all spikes at one time: CV undefined (Elephant: NaN too)
+        ref[0] = np.nan
+    # duplicates make 0/0 terms: NaN in both
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12, equal_nan=True)

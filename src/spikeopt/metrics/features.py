@@ -40,7 +40,7 @@ _BIN_TOLERANCE = 1e-8
 _MEAN, _CV, _LV, _LVR, _ADAPT = 0, 1, 2, 3, 4
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _window_slice(times, a, b, t_start, t_stop):
     """Positions ``[lo, hi)`` of the spikes of ``times[a:b]`` within [t_start, t_stop]."""
     row = times[a:b]
@@ -49,7 +49,7 @@ def _window_slice(times, a, b, t_start, t_stop):
     return lo, hi
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _counts_kernel(times, offsets, t_start, t_stop):
     n = offsets.size - 1
     out = np.empty(n, dtype=np.int64)
@@ -59,7 +59,7 @@ def _counts_kernel(times, offsets, t_start, t_stop):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _isi_feature_row(t, kind, refractory):
     """One ISI feature of the sorted spike times ``t`` (ms); NaN when undefined."""
     k = t.size
@@ -96,7 +96,7 @@ def _isi_feature_row(t, kind, refractory):
     return 3.0 * acc / (n_isi - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _isi_feature_kernel(times, offsets, t_start, t_stop, kind, refractory):
     n = offsets.size - 1
     out = np.empty(n)
@@ -106,7 +106,7 @@ def _isi_feature_kernel(times, offsets, t_start, t_stop, kind, refractory):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _latency_kernel(times, offsets, t_start, t_stop):
     n = offsets.size - 1
     out = np.empty(n)
@@ -116,7 +116,7 @@ def _latency_kernel(times, offsets, t_start, t_stop):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _burst_kernel(times, offsets, t_start, t_stop, max_isi, min_spikes):
     n = offsets.size - 1
     out = np.empty(n)
@@ -139,7 +139,7 @@ def _burst_kernel(times, offsets, t_start, t_stop, max_isi, min_spikes):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bin_index(x):
     """Elephant's rounding of a bin coordinate ``x >= 0`` to an integer bin."""
     frac = x - np.floor(x)
@@ -148,7 +148,7 @@ def _bin_index(x):
     return np.int64(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _bin_kernel(times, offsets, t_start, t_stop, bin_size, n_bins, binary):
     n = offsets.size - 1
     out = np.zeros((n, n_bins), dtype=np.int64)
