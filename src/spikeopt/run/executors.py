@@ -234,7 +234,7 @@ class DaskExecutor(Executor):
             n = _check_workers(n_workers, "DaskExecutor")
             self._cluster = distributed.LocalCluster(
                 n_workers=n, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=40,
+                dashboard_address=":0", silence_logs=40,
             )
             self.client, self._own_client = distributed.Client(self._cluster), True
         self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
