@@ -8,8 +8,6 @@ everywhere.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import InvalidParameterError, ShapeError, check_finite
@@ -112,7 +110,3 @@ def check_count(name: str, value, *, where: str, minimum: int = 1) -> int:
             f"Got {value!r} instead."
         )
     return int(value)
-
-
-def is_inf(value: float) -> bool:
-    return math.isinf(value)
