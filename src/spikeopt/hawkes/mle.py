@@ -16,12 +16,14 @@ corrected for the D^2 tests (Benjamini–Hochberg by default).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 import warnings
 
 import numpy as np
 from scipy import optimize, stats
+from threadpoolctl import threadpool_limits
 
 from ..errors import InvalidParameterError
 from .estimate import HawkesEstimate
@@ -59,6 +61,19 @@ def _check_bounds(bounds) -> dict:
             )
         out[k] = (lo, hi)
     return out
+
+
+def _one_blas_thread(func):
+    """Run ``func`` with BLAS limited to one thread: the many small L-BFGS-B
+    problems make tiny LAPACK calls, which threaded BLAS on a busy machine turns
+    into milliseconds each."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 # --------------------------------------------------------------------------
@@ -235,6 +250,7 @@ def adjust_pvalues(p, method: str = "bh") -> np.ndarray:
     return out.reshape(p.shape)
 
 
+@_one_blas_thread
 def lrt_pvalues(spikes, mu, alpha, beta, *, t_stop=None, bounds=None) -> np.ndarray:
     """Likelihood-ratio p-value of every ``alpha[i, j]`` (H0: ``alpha[i, j] = 0``).
 
@@ -268,6 +284,7 @@ def _lrt(design: _Design, X, nll, bounds) -> np.ndarray:
     return p
 
 
+@_one_blas_thread
 def fit_mle(
     spikes,
     *,
