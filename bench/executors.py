@@ -1,12 +1,15 @@
 """Benchmark: speed-up of the parallel executors over serial on a CPU-bound objective.
 
-One run per executor (serial, processes with 2 workers, dask LocalCluster with
-2 single-threaded worker processes) of random search, population 16, on an
-objective that costs ~20 ms of numpy work per candidate. Worker start-up is
-excluded (one warm-up generation first); the median generation time is
-compared, and the runs' histories are checked to be identical.
+Runs of random search (population 16) on an objective that costs tens of ms
+of numpy work per candidate, with the serial executor, processes (2 workers)
+and a dask LocalCluster (2 single-threaded worker processes). The executors
+are started once (start-up is reported apart), the runs are interleaved over
+``--repeats`` rounds so that changes of machine load hit all of them, the first
+generation of each run is a warm-up, and the median generation time is
+compared. Every run's history must be identical to the serial one.
 
-    .venv/bin/python bench/executors.py [--popsize 16] [--generations 6] [--work 20]
+    .venv/bin/python bench/executors.py [--popsize 16] [--generations 4] [--work 40]
+                                        [--repeats 5]
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 
 from spikeopt.run import DaskExecutor, ProcessExecutor, SerialExecutor, optimize
 
-WORK = 20  # repetitions of the inner numpy loop per candidate (set from the command line)
+WORK = 40  # repetitions of the inner numpy loop per candidate (set from the command line)
 
 
 def busy(params):
@@ -58,33 +61,42 @@ def timed_run(executor, popsize, generations, work):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--popsize", type=int, default=16)
-    ap.add_argument("--generations", type=int, default=6)
-    ap.add_argument("--work", type=int, default=20)
+    ap.add_argument("--generations", type=int, default=4)
+    ap.add_argument("--work", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at start")
-    rows = []
-    serial, ref = timed_run(SerialExecutor(), args.popsize, args.generations, args.work)
-    rows.append(("serial", serial))
-    histories = {}
-    with ProcessExecutor(n_workers=2) as ex:
-        t, res = timed_run(ex, args.popsize, args.generations, args.work)
-        rows.append(("processes (2 workers)", t))
-        histories["processes"] = res.history
     t0 = time.perf_counter()
-    with DaskExecutor(n_workers=2, processes=True) as ex:
-        start = time.perf_counter() - t0
-        t, res = timed_run(ex, args.popsize, args.generations, args.work)
-        rows.append(("dask LocalCluster (2 workers)", t))
-        histories["dask"] = res.history
-    for name, h in histories.items():
-        same = h.drop(columns="eval_time").equals(ref.history.drop(columns="eval_time"))
-        print(f"{name}: history identical to serial: {same}")
-    print(f"dask cluster start-up: {start:.2f} s")
-    print(f"population {args.popsize}, median generation time over {args.generations} "
-          "generations (after one warm-up):")
-    for name, t in rows:
-        print(f"  {name:32s} {t * 1000:8.1f} ms  speed-up x{serial / t:.2f}")
+    executors = {"serial": SerialExecutor(), "processes (2 workers)": ProcessExecutor(2)}
+    executors["processes (2 workers)"].map(abs, [1, 2])  # start the pool
+    t1 = time.perf_counter()
+    executors["dask LocalCluster (2 workers)"] = DaskExecutor(n_workers=2, processes=True)
+    print(f"start-up: process pool {t1 - t0:.2f} s, dask cluster {time.perf_counter() - t1:.2f} s")
+    # interleave the executors so that a change of machine load hits all of them
+    times: dict[str, list[float]] = {k: [] for k in executors}
+    ref = None
+    try:
+        for _ in range(args.repeats):
+            for name, ex in executors.items():
+                t, res = timed_run(ex, args.popsize, args.generations, args.work)
+                times[name].append(t)
+                h = res.history.drop(columns="eval_time")
+                ref = h if ref is None else ref
+                assert h.equals(ref), f"{name}: history differs from serial"
+    finally:
+        for ex in executors.values():
+            ex.close()
+    print("histories identical across executors: True")
+    serial = np.median(times["serial"])
+    print(f"population {args.popsize}, ~{args.work} x 20k-point sin*cos per candidate; median "
+          f"generation time over {args.repeats} interleaved runs of {args.generations} "
+          "generations (after one warm-up each):")
+    for name, ts in times.items():
+        t = np.median(ts)
+        ratios = ", ".join(f"{a / b:.2f}" for a, b in zip(times["serial"], ts, strict=True))
+        print(f"  {name:32s} {t * 1000:8.1f} ms  speed-up x{serial / t:.2f}  "
+              f"(per-round ratios {ratios})")
     print(f"load average {os.getloadavg()[0]:.1f} at end")
 
 
