@@ -100,3 +100,9 @@ def two_spheres_after_first_call(params):
     out = two_spheres(params)
     out[np.asarray(params["x"]) < 0] = np.nan
     return out
+
+
+def numba_threads(_):
+    import numba
+
+    return numba.get_num_threads()

@@ -5,7 +5,7 @@ from spikeopt.errors import UnknownNameError
 from spikeopt.run import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor, optimize
 
 from .conftest import comparable
-from .objectives import DieOnce, always_die, identity, sphere
+from .objectives import DieOnce, always_die, identity, numba_threads, sphere
 
 SPACE = {"x": (-1.0, 1.0), "y": (-1.0, 1.0), "z": (-1.0, 1.0)}
 
@@ -61,6 +61,10 @@ def test_a_chunk_that_always_kills_its_worker_is_penalised(processes):
     assert processes.map(identity, [5]) == [5]  # the executor recovers
 
 
+def test_workers_use_one_numba_thread_each(processes):
+    assert processes.map(numba_threads, [0, 1]) == [1, 1]
+
+
 def test_make_executor():
     assert isinstance(make_executor("serial"), SerialExecutor)
     assert isinstance(make_executor(None), SerialExecutor)
@@ -79,6 +83,7 @@ def test_dask_re_runs_the_chunk_of_a_killed_worker_process(tmp_path, reference):
     marker = tmp_path / "died"
     ex = DaskExecutor(n_workers=2, processes=True)
     try:
+        assert ex.map(numba_threads, [0, 1]) == [1, 1]
         res = run(ex, DieOnce(marker))
     finally:
         ex.close()

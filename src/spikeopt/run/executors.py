@@ -78,6 +78,24 @@ def _call_with_path(path: list, payload: bytes):
     return fn(item)
 
 
+def limit_threads(n: int) -> None:
+    """Worker initialiser: at most ``n`` threads for numba's parallel kernels
+    and for BLAS/OpenMP pools, so that W workers on W cores do not each start
+    a thread per core."""
+    try:
+        import numba
+
+        numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+    except ImportError:  # pragma: no cover - numba is a core dependency
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(int(n))
+    except ImportError:  # pragma: no cover - optional
+        pass
+
+
 def _dumps(fn, item) -> bytes:
     try:
         return pickle.dumps((fn, item), protocol=pickle.HIGHEST_PROTOCOL)
@@ -111,6 +129,9 @@ class ProcessExecutor(Executor):
         Default ``min(2, cpu_count)``.
     max_retries : int
         Rebuilds allowed per ``map`` call before unfinished items are marked lost.
+    threads_per_worker : int or None
+        Threads each worker may use in numba kernels and BLAS (default 1:
+        the parallelism comes from the workers); None leaves the defaults.
     start_method : str
         ``multiprocessing`` start method; ``"forkserver"`` (default on POSIX)
         is safe next to threads; its server preloads the main script and
@@ -122,8 +143,9 @@ class ProcessExecutor(Executor):
     name = "processes"
 
     def __init__(self, n_workers: int | None = None, *, max_retries: int = 2,
-                 start_method: str | None = None):
+                 threads_per_worker: int | None = 1, start_method: str | None = None):
         self.n_workers = _check_workers(n_workers, "ProcessExecutor")
+        self.threads_per_worker = threads_per_worker
         self.max_retries = int(max_retries)
         methods = multiprocessing.get_all_start_methods()
         self.start_method = start_method or ("forkserver" if "forkserver" in methods else "spawn")
@@ -134,7 +156,10 @@ class ProcessExecutor(Executor):
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
                 ctx.set_forkserver_preload(["__main__", "spikeopt"])
-            self._pool = ProcessPoolExecutor(self.n_workers, mp_context=ctx)
+            init = None if self.threads_per_worker is None else limit_threads
+            args = () if init is None else (self.threads_per_worker,)
+            self._pool = ProcessPoolExecutor(self.n_workers, mp_context=ctx, initializer=init,
+                                             initargs=args)
         return self._pool
 
     def _kill_pool(self) -> None:
@@ -205,7 +230,8 @@ class DaskExecutor(Executor):
     """Items go to a ``dask.distributed`` cluster.
 
     With ``address=None`` a ``LocalCluster`` of ``n_workers`` single-threaded
-    workers is started (and closed by :meth:`close`); otherwise the executor
+    workers is started (and closed by :meth:`close`; numba and BLAS in its
+    worker processes are limited to one thread); otherwise the executor
     connects to the scheduler at ``address``, so one config runs on a laptop
     or a cluster. Dask itself re-runs the tasks of a worker that dies; when it
     gives up (``KilledWorker``) the item is submitted again up to
@@ -232,10 +258,17 @@ class DaskExecutor(Executor):
             self.client, self._own_client = distributed.Client(address), True
         else:
             n = _check_workers(n_workers, "DaskExecutor")
-            self._cluster = distributed.LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes,
-                dashboard_address=":0", silence_logs=40,
-            )
+            import dask
+
+            # dask's nanny sets OMP/MKL/OpenBLAS threads to 1 before it spawns a
+            # worker process; do the same for numba
+            environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}),
+                       "NUMBA_NUM_THREADS": 1}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                self._cluster = distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=processes,
+                    dashboard_address=":0", silence_logs=40,
+                )
             self.client, self._own_client = distributed.Client(self._cluster), True
         self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
 
