@@ -22,6 +22,7 @@ def _step(st, pr, I, dt, spk):
     V, w = st[0], st[1]
     C, gL, EL, VT, DT = pr[0], pr[1], pr[2], pr[3], pr[4]
     Vr, Vp, a, tw, b = pr[5], pr[6], pr[7], pr[8], pr[9]
+    ev = False
     for j in range(V.size):
         Vj = V[j]
         wj = w[j]
@@ -32,6 +33,8 @@ def _step(st, pr, I, dt, spk):
         V[j] = Vr[j] if s else Vn
         w[j] = wn + b[j] if s else wn
         spk[j] = s
+        ev = ev | s | (Vn != Vn)  # a spike or NaN: the driver looks at the block
+    return ev
 
 
 def _init(p):

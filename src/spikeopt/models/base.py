@@ -3,11 +3,13 @@
 A step function advances a *block* of ``B`` neurons by one time step,
 branch-free so that the loop over the block vectorises::
 
-    step(state, params, current, dt, spiked)   # state (n_state, B), params (n_par, B),
-                                                # current (B,), dt (ms), spiked (B,) bool out
+    ev = step(state, params, current, dt, spiked)   # state (n_state, B), params (n_par, B),
+                                                     # current (B,), dt (ms), spiked (B,) out
 
 It updates ``state`` in place (forward Euler over ``dt``), applies the reset of
-the neurons that crossed threshold and flags them in ``spiked``. ``state[0]`` is
+the neurons that crossed threshold, flags them in ``spiked`` and returns True
+when any neuron of the block spiked or its membrane potential became NaN (the
+driver then records spikes and failures; otherwise it skips the block). ``state[0]`` is
 the membrane potential in mV. The driver in :mod:`spikeopt.simulate` loops over
 time inside each block and over blocks in parallel.
 """

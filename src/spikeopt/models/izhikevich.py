@@ -22,6 +22,7 @@ __all__ = ["IZHIKEVICH", "IZHIKEVICH2007"]
 def _step2003(st, pr, I, dt, spk):
     v, u = st[0], st[1]
     a, b, c, d = pr[0], pr[1], pr[2], pr[3]
+    ev = False
     for j in range(v.size):
         vj = v[j]
         uj = u[j]
@@ -31,6 +32,8 @@ def _step2003(st, pr, I, dt, spk):
         v[j] = c[j] if s else vn
         u[j] = un + d[j] if s else un
         spk[j] = s
+        ev = ev | s | (vn != vn)  # a spike or NaN: the driver looks at the block
+    return ev
 
 
 def _init2003(p):
@@ -65,6 +68,7 @@ def _step2007(st, pr, I, dt, spk):
     v, u = st[0], st[1]
     C, k, vr, vt, vpeak = pr[0], pr[1], pr[2], pr[3], pr[4]
     a, b, c, d = pr[5], pr[6], pr[7], pr[8]
+    ev = False
     for j in range(v.size):
         vj = v[j]
         uj = u[j]
@@ -74,6 +78,8 @@ def _step2007(st, pr, I, dt, spk):
         v[j] = c[j] if s else vn
         u[j] = un + d[j] if s else un
         spk[j] = s
+        ev = ev | s | (vn != vn)  # a spike or NaN: the driver looks at the block
+    return ev
 
 
 def _init2007(p):

@@ -25,6 +25,7 @@ __all__ = ["LIF"]
 def _step(st, pr, I, dt, spk):
     v, cd = st[0], st[1]
     tau, R, EL, Vth, Vr, tref = pr[0], pr[1], pr[2], pr[3], pr[4], pr[5]
+    ev = False
     for j in range(v.size):
         cdj = cd[j] - 1.0
         active = cdj <= 0.0
@@ -36,6 +37,8 @@ def _step(st, pr, I, dt, spk):
         # refractory countdown in steps (Brian2: int((t_ref + 1e-3*dt)/dt))
         cd[j] = np.floor((tref[j] + 1e-3 * dt) / dt) if s else (cdj if cdj > 0.0 else 0.0)
         spk[j] = s
+        ev = ev | s | (vn != vn)  # a spike or NaN: the driver looks at the block
+    return ev
 
 
 def _init(p):

@@ -88,13 +88,18 @@ def _as_stimulus(stimulus, dt: float) -> Stimulus:
 
 def _current_matrix(stim: Stimulus, dt: float, n_steps: int, P: int, S: int, dtype):
     """(n_steps, n_I) current samples at the simulation dt, and the column of each row."""
-    idx = np.floor(np.arange(n_steps) * (dt / stim.dt) + 1e-9).astype(np.int64)
-    if idx[-1] >= stim.n_samples:
+    same_grid = stim.dt == dt
+    last = n_steps - 1 if same_grid else int(np.floor((n_steps - 1) * (dt / stim.dt) + 1e-9))
+    if last >= stim.n_samples:
         raise InvalidParameterError(
             f"The simulation ({n_steps * dt:g} ms) is longer than the stimulus "
             f"({stim.duration:g} ms); pass a shorter t_stop or a longer stimulus."
         )
-    vals = stim.values[..., idx]
+    if same_grid:  # the common case: no resampling, no copy for a shared current
+        vals = stim.values[..., :n_steps]
+    else:  # zero-order hold
+        idx = np.floor(np.arange(n_steps) * (dt / stim.dt) + 1e-9).astype(np.int64)
+        vals = stim.values[..., idx]
     rows = np.arange(P * S)
     if not stim.per_candidate:
         col = rows % S if vals.ndim == 2 else np.zeros(P * S, dtype=np.int64)
