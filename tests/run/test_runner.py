@@ -155,3 +155,19 @@ def test_a_store_without_a_run_description_is_reported(tmp_path):
     sqlite3.connect(tmp_path / "run.sqlite").close()  # killed right after creating the file
     with pytest.raises(ConfigError, match="overwrite=True"):
         resume(tmp_path, sphere)
+
+
+def test_a_run_directory_is_run_by_one_process_at_a_time(tmp_path):
+    from spikeopt.run import RunStore
+
+    optimize(sphere, SPACE, optimizer="de", budget=60, seed=1, run_dir=tmp_path)
+    other = RunStore.open(tmp_path)
+    other.lock()  # as a process running this run would
+    try:
+        with pytest.raises(ConfigError, match="Another process"):
+            resume(tmp_path, sphere, budget=120)
+        with pytest.raises(ConfigError, match="Another process"):
+            optimize(sphere, SPACE, seed=1, budget=60, run_dir=tmp_path, overwrite=True)
+    finally:
+        other.close()
+    assert resume(tmp_path, sphere, budget=120).n_evaluations == 120

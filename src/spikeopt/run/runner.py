@@ -157,6 +157,7 @@ class Runner:
 
     # -- the loop ------------------------------------------------------------
     def run(self) -> Result:
+        self.store.lock()
         self._restore()
         self._fire("start", self)
         reason = self._stop_reason()

@@ -22,7 +22,6 @@ Pickles are only loaded from run directories you trust.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import sqlite3
 import time
@@ -63,6 +62,14 @@ class RunStore:
     def __init__(self, conn: sqlite3.Connection, run_dir: Path | None):
         self.conn = conn
         self.run_dir = run_dir
+        self._lock = None
+
+    def lock(self) -> None:
+        """Claim the run directory for this process (an exclusive ``flock`` on
+        ``run.lock``, released on :meth:`close` or when the process dies, even
+        by SIGKILL). Raises if another process is running this run."""
+        if self.run_dir is not None and self._lock is None:
+            self._lock = _flock(self.run_dir)
 
     # -- opening -------------------------------------------------------------
     @staticmethod
@@ -80,8 +87,12 @@ class RunStore:
             return cls(conn, None)
         run_dir = Path(run_dir)
         file = run_dir / STORE_NAME
+        run_dir.mkdir(parents=True, exist_ok=True)
+        lock = _flock(run_dir)
         if file.exists():
             if not overwrite:
+                if lock is not None:
+                    lock.close()
                 raise ConfigError(
                     f"{run_dir} already holds a run; continue it with spikeopt.resume("
                     f"{str(run_dir)!r}, ...) or pass overwrite=True to start afresh."
@@ -90,10 +101,11 @@ class RunStore:
                 p = Path(str(file) + suffix)
                 if p.exists():
                     p.unlink()
-        run_dir.mkdir(parents=True, exist_ok=True)
         conn = cls._connect(file)
         conn.executescript(_SCHEMA)
-        return cls(conn, run_dir)
+        store = cls(conn, run_dir)
+        store._lock = lock
+        return store
 
     @classmethod
     def open(cls, run_dir) -> RunStore:
@@ -118,6 +130,9 @@ class RunStore:
 
     def close(self) -> None:
         self.conn.close()
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None
 
     # -- meta and blobs -----------------------------------------------------
     def write_meta(self, meta: dict, blobs: dict) -> None:
@@ -227,5 +242,21 @@ class RunStore:
         return pd.DataFrame(data)
 
 
-def store_exists(run_dir) -> bool:
-    return run_dir is not None and os.path.exists(Path(run_dir) / STORE_NAME)
+def _flock(run_dir: Path):
+    """An exclusive, non-blocking ``flock`` on ``run_dir/run.lock`` (None where
+    ``fcntl`` does not exist); the open file holds the lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        return None
+    fh = open(run_dir / "run.lock", "a+")  # noqa: SIM115 - held until the store closes
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise ConfigError(
+            f"Another process is running the run in {run_dir}; wait for it to stop (or stop "
+            "it) first."
+        ) from None
+    return fh
+
