@@ -63,8 +63,8 @@ def test_time_limit_penalises_only_the_slow_candidate():
 
 def test_time_limit_in_a_run():
     space = {"x": (0.0, 1.0), "y": (-1.0, 1.0)}
-    res = optimize(slow_if_big_x, space, optimizer="random", budget=40, seed=3, time_limit=0.1,
-                   optimizer_options={"popsize": 20})
+    res = optimize(slow_if_big_x, space, optimizer="random", budget=20, seed=3, time_limit=0.05,
+                   optimizer_options={"popsize": 10})
     h = res.history
     slow = h["x"] > 0.8
     assert slow.any() and (h["status"][slow] == "timeout").all()
