@@ -119,6 +119,15 @@ def test_argument_checks(tmp_path):
     assert res.n_evaluations == 100
 
 
+@pytest.mark.parametrize("name", ["ga", "microbial", "cmaes", "de", "nsga2", "random"])
+def test_stopping_and_resuming_every_optimizer_gives_the_uninterrupted_run(tmp_path, name):
+    full = optimize(sphere, SPACE, optimizer=name, budget=300, seed=9)
+    optimize(sphere, SPACE, optimizer=name, budget=100, seed=9, run_dir=tmp_path)
+    resume(tmp_path, sphere, budget=200)
+    res = resume(tmp_path, sphere, budget=300)
+    pd.testing.assert_frame_equal(comparable(res.history), comparable(full.history))
+
+
 def test_a_finished_run_can_be_extended(tmp_path):
     full = optimize(sphere, SPACE, optimizer="ga", budget=400, seed=5)
     optimize(sphere, SPACE, optimizer="ga", budget=200, seed=5, run_dir=tmp_path)
