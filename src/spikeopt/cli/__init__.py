@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("spikeopt.cli.fit:Report", "rewrite the report of a fit's run folder"),
     "simulate": ("spikeopt.cli.simulate", "simulate a population of neurons under a stimulus"),
     "validate": ("spikeopt.cli.validate", "compare model and target spike trains statistically"),
+    "hawkes": ("spikeopt.cli.hawkes", "fit a multivariate Hawkes process to spike trains"),
 }
 
 
