@@ -4,7 +4,7 @@ The public surface is listed in ``__all__`` and pinned by
 ``tests/test_exported_members.py``.
 """
 
-from . import io, metrics, models, optimizers, stimuli
+from . import hawkes, io, metrics, models, optimizers, stimuli
 from ._version import __version__
 from .errors import (
     ConfigError,
@@ -36,6 +36,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "fit",
+    "hawkes",
     "io",
     "metrics",
     "models",
