@@ -22,6 +22,7 @@ from .. import models as _models
 from ..errors import InvalidParameterError, ShapeError, check_positive
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
+from ._drivers import DRIVERS
 from ._engine import block_size, compact, drive_parallel, drive_serial
 
 __all__ = ["simulate", "SimResult"]
@@ -237,7 +238,12 @@ def _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec, dtype, N):
     fail = np.full(N, -1, dtype=np.int64)
     block = block_size(N, numba.get_num_threads())
     # a thread pool pays off only for several blocks of real work
-    drive = drive_parallel if N > 2 * block and N * n_steps >= 1_000_000 else drive_serial
-    drive(m.step, prN, state0, cur, col, dtype.type(dt), float(dt), n_steps, cap, rec, out_t,
-          counts, out_v, fail, block)
+    parallel = N > 2 * block and N * n_steps >= 1_000_000
+    args = (prN, state0, cur, col, dtype.type(dt), float(dt), n_steps, cap, rec, out_t, counts,
+            out_v, fail, block)
+    cached = DRIVERS.get(m.step)
+    if cached is not None:  # built-in model: compiled once, cached on disk
+        cached[0 if parallel else 1](args)
+    else:
+        (drive_parallel if parallel else drive_serial)(m.step, *args)
     return counts, out_t, out_v, fail

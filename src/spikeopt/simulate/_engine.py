@@ -94,8 +94,21 @@ def _drive(step, params, state0, cur, cur_row, dt, dt_ms, n_steps, cap, rec_ever
 # The same driver twice: across blocks in parallel, and serially for batches of
 # a single block, where waking a thread pool costs more than it gives (and, under
 # load from other processes, can cost much more).
+# For models defined at run time (uncached: the step is an argument).
 drive_parallel = njit(parallel=True)(_drive)
 drive_serial = njit(_drive)
+# For the built-in models: inlined into per-model wrappers that numba caches on
+# disk (simulate/_drivers.py), so a new process does not recompile them.
+_drive_body = njit(inline="always")(_drive)
+
+
+@njit(inline="always")
+def drive_inline(step, args):
+    """``_drive(step, *args)`` for a tuple ``args`` (numba cannot inline ``*args``)."""
+    (params, state0, cur, cur_row, dt, dt_ms, n_steps, cap, rec_every, out_t, counts, out_v,
+     fail_step, block) = args
+    _drive_body(step, params, state0, cur, cur_row, dt, dt_ms, n_steps, cap, rec_every, out_t,
+                counts, out_v, fail_step, block)
 
 
 @njit(cache=True)
