@@ -23,10 +23,11 @@ from .strategies import SETTINGS, T_STOP, trains
 
 
 def max_matching(model, data, delta):
-    """Largest one-to-one matching with |Δt| <= delta, by a general bipartite matcher."""
+    """Largest one-to-one matching with |Δt| <= delta (the kernel's 1e-9 relative
+    tolerance for grid rounding included), by a general bipartite matcher."""
     if model.size == 0 or data.size == 0:
         return 0
-    adj = csr_matrix(np.abs(data[:, None] - model[None, :]) <= delta)
+    adj = csr_matrix(np.abs(data[:, None] - model[None, :]) <= delta * (1 + 1e-9))
     return int(np.sum(maximum_bipartite_matching(adj, perm_type="column") >= 0))
 
 
@@ -60,6 +61,15 @@ def test_hand_computed():
     assert two_near == pytest.approx((1 - 2 * nu * 2 * 2) / 1.5 / (1 - 2 * nu * 2))
     # a coincidence at exactly delta counts
     assert gamma_factor([12.0], [10.0], delta=2.0, t_stop=100.0) > 0.9
+
+
+def test_spikes_on_a_time_grid_exactly_delta_apart_coincide():
+    # 5948 * 0.1 and 5968 * 0.1 differ by 2.0000000000000453 ms in float64
+    a, b = np.array([5948 * 0.1]), np.array([5968 * 0.1])
+    assert b[0] - a[0] > 2.0
+    assert gamma_factor(a, b, delta=2.0, t_stop=2000.0) == pytest.approx(
+        gamma_factor([100.0], [102.0], delta=2.0, t_stop=2000.0))
+    assert gamma_factor([100.0], [102.001], delta=2.0, t_stop=2000.0) < 0.0
 
 
 def test_empty_trains():

@@ -52,7 +52,10 @@ def gamma_factor(
 
     :math:`N_\mathrm{coinc}` is the largest number of (model, data) spike pairs
     with :math:`|t_\mathrm{model} - t_\mathrm{data}| \le \Delta` in which each
-    spike takes part at most once (a greedy sweep in time order, O(n + m)).
+    spike takes part at most once (a greedy sweep in time order, O(n + m));
+    Δ is widened by 1e-9·Δ so that spikes on a simulation time grid exactly Δ
+    apart count despite float rounding (as brian2modelfitting, which rounds to
+    time steps, counts them).
     :math:`2\nu\Delta N_\mathrm{model}` is the number of coincidences expected
     by chance from a Poisson model. Γ = 1 for identical trains, ≈ 0 for chance
     coincidences, negative below chance; a **similarity** (use ``1 - Γ`` as a loss).
