@@ -106,3 +106,29 @@ def test_jax_likelihood_agrees(small):
     for b, st in ((BETAS["shared"], small), (BETAS["pair"], rounded)):
         assert jax_log_likelihood(st, MU, ALPHA, b) == pytest.approx(
                 log_likelihood(st, MU, ALPHA, b), rel=1e-11)
+
+
+@pytest.mark.parametrize("kind", ["shared", "source"])
+def test_per_source_fast_kernel_equals_per_pair_kernel(small, kind):
+    """The O(D)-per-event kernel (decays per source) and the per-pair kernel agree,
+    gradient included, also with tied time stamps."""
+    from spikeopt.hawkes.likelihood import (
+        _design_kernel,
+        _loglik_kernel,
+        design_arrays,
+        loglik_arrays,
+        prepare_events,
+    )
+
+    rounded = SpikeTrains.from_list([np.round(x) for x in small.to_list()], t_stop=small.t_stop)
+    bm = expand_beta(BETAS[kind], 3)
+    for st in (small, rounded):
+        ev = prepare_events(st)
+        fast = loglik_arrays(ev, MU * 1e-3, ALPHA, bm, True)
+        ref = _loglik_kernel(ev.times, ev.marks, ev.t_stop, MU * 1e-3, ALPHA, bm, True)
+        assert fast[0] == pytest.approx(ref[0], rel=1e-12)
+        for a, b in zip(fast[1:], ref[1:], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+        for a, b in zip(design_arrays(ev, bm), _design_kernel(ev.times, ev.marks, ev.t_stop, bm),
+                        strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

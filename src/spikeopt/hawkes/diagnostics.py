@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .likelihood import compensator_at_events, prepare_events
 
@@ -82,6 +81,8 @@ def time_rescaling(spikes, estimate=None, *, mu=None, alpha=None, beta=None,
             t_stop = estimate.t_stop_ms
     elif mu is None or alpha is None or beta is None:
         raise TypeError("time_rescaling needs an estimate or all of mu, alpha and beta.")
+    from scipy import stats  # lazy: keeps ``import spikeopt`` fast
+
     iv = rescaled_intervals(spikes, mu, alpha, beta, t_stop=t_stop)
     ks = np.full(len(iv), np.nan)
     ps = np.full(len(iv), np.nan)

@@ -158,6 +158,84 @@ def _tie_end(times, k):
     return k1
 
 
+def column_decays(beta_m: np.ndarray) -> np.ndarray | None:
+    """The per-source decays if every column of ``beta_m`` is constant (shared or
+    per-source decays), else None."""
+    return np.ascontiguousarray(beta_m[0]) if np.all(beta_m == beta_m[0]) else None
+
+
+def loglik_arrays(ev: HawkesEvents, mu_ms, alpha, beta_m, want_grad: bool):
+    """``(ll, g_mu (per ms), g_alpha, g_beta (D, D))`` from the compiled kernels:
+    the O(D)-per-event global-state kernel when decays depend on the source only,
+    the per-pair kernel otherwise."""
+    bcol = column_decays(beta_m)
+    if bcol is not None:
+        return _loglik_kernel_col(ev.times, ev.marks, ev.t_stop, mu_ms, alpha, bcol, want_grad)
+    return _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu_ms, alpha, beta_m, want_grad)
+
+
+@nb.njit(cache=True, nogil=True)
+def _loglik_kernel_col(times, marks, T, mu_ms, alpha, bcol, want_grad):
+    """As :func:`_loglik_kernel` for decays ``bcol[j]`` per source (or shared).
+
+    One state per source, ``S[j] = sum_k exp(-bcol[j] (t - t_k^j))``, is decayed
+    to every new time stamp (D multiplications, one exp per distinct decay), so
+    intensities cost no exponentials: O(N D) multiply-adds and O(N) exps when shared.
+    """
+    D = mu_ms.size
+    n = times.size
+    S = np.zeros(D)
+    Q = np.zeros(D)  # sum_k (t - t_k^j) exp(-bcol[j] (t - t_k^j)), for d/dbeta
+    g_mu = np.zeros(D)
+    g_alpha = np.zeros((D, D))
+    g_beta = np.zeros((D, D))
+    ll = 0.0
+    tprev = 0.0
+    k = 0
+    while k < n:
+        k1 = _tie_end(times, k)
+        t = times[k]
+        d = t - tprev
+        if d > 0.0:
+            ex = 1.0
+            for j in range(D):
+                if j == 0 or bcol[j] != bcol[j - 1]:
+                    ex = math.exp(-bcol[j] * d)
+                if want_grad:
+                    Q[j] = (Q[j] + d * S[j]) * ex
+                S[j] *= ex
+        tprev = t
+        for e in range(k, k1):
+            i = marks[e]
+            lam = mu_ms[i]
+            for j in range(D):
+                lam += alpha[i, j] * bcol[j] * S[j]
+            if not lam > 0.0:
+                return -np.inf, g_mu, g_alpha, g_beta
+            ll += math.log(lam)
+            if want_grad:
+                inv = 1.0 / lam
+                g_mu[i] += inv
+                for j in range(D):
+                    g_alpha[i, j] += bcol[j] * S[j] * inv
+                    g_beta[i, j] += alpha[i, j] * (S[j] - bcol[j] * Q[j]) * inv
+        for e in range(k, k1):
+            j = marks[e]
+            S[j] += 1.0
+            rest = T - t
+            er = math.exp(-bcol[j] * rest)
+            for i in range(D):
+                ll -= alpha[i, j] * (1.0 - er)
+                if want_grad:
+                    g_alpha[i, j] -= 1.0 - er
+                    g_beta[i, j] -= alpha[i, j] * rest * er
+        k = k1
+    for i in range(D):
+        ll -= mu_ms[i] * T
+        g_mu[i] -= T
+    return ll, g_mu, g_alpha, g_beta
+
+
 @nb.njit(cache=True, nogil=True)
 def _loglik_kernel(times, marks, T, mu_ms, alpha, beta, want_grad):
     """Log-likelihood and (optionally) its gradient w.r.t. mu (per ms), alpha, beta (D, D)."""
@@ -268,7 +346,7 @@ def log_likelihood_and_grad(spikes, mu, alpha, beta, *, t_stop: float | None = N
     """
     ev = prepare_events(spikes, t_stop)
     mu_hz, a, b = check_params(mu, alpha, beta, where="log_likelihood", n_dim=ev.n_dim)
-    ll, gm, ga, gb = _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu_hz * 1e-3, a, b, grad)
+    ll, gm, ga, gb = loglik_arrays(ev, mu_hz * 1e-3, a, b, grad)
     if not grad:
         return float(ll), None
     return float(ll), {"mu": gm * 1e-3, "alpha": ga, "beta": reduce_beta_grad(gb, beta)}
@@ -282,6 +360,48 @@ def reduce_beta_grad(g_pair: np.ndarray, beta) -> np.ndarray | float:
     if kind == "source":
         return g_pair.sum(axis=0)
     return g_pair
+
+
+def design_arrays(ev: HawkesEvents, beta_m: np.ndarray):
+    """``(G, C)`` of :func:`_design_kernel`, with the per-source fast path."""
+    bcol = column_decays(beta_m)
+    if bcol is not None:
+        return _design_kernel_col(ev.times, ev.marks, ev.t_stop, bcol)
+    return _design_kernel(ev.times, ev.marks, ev.t_stop, beta_m)
+
+
+@nb.njit(cache=True, nogil=True)
+def _design_kernel_col(times, marks, T, bcol):
+    """:func:`_design_kernel` for per-source (or shared) decays, O(D) per event."""
+    D = bcol.size
+    n = times.size
+    G = np.zeros((n, D))
+    C = np.zeros((D, D))
+    S = np.zeros(D)
+    tprev = 0.0
+    k = 0
+    while k < n:
+        k1 = _tie_end(times, k)
+        t = times[k]
+        d = t - tprev
+        if d > 0.0:
+            ex = 1.0
+            for j in range(D):
+                if j == 0 or bcol[j] != bcol[j - 1]:
+                    ex = math.exp(-bcol[j] * d)
+                S[j] *= ex
+        tprev = t
+        for e in range(k, k1):
+            for j in range(D):
+                G[e, j] = bcol[j] * S[j]
+        for e in range(k, k1):
+            j = marks[e]
+            S[j] += 1.0
+            c = 1.0 - math.exp(-bcol[j] * (T - t))
+            for i in range(D):
+                C[i, j] += c
+        k = k1
+    return G, C
 
 
 @nb.njit(cache=True, nogil=True)

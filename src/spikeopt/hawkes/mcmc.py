@@ -28,8 +28,8 @@ from ..params import check_rng
 from .estimate import HawkesEstimate
 from .likelihood import (
     HawkesEvents,
-    _loglik_kernel,
     expand_beta,
+    loglik_arrays,
     prepare_events,
     reduce_beta_grad,
 )
@@ -140,10 +140,9 @@ def _numba_loglik_fn(jax, ev: HawkesEvents, beta_dims: tuple):
 
     def host(mu, alpha, beta):
         beta = np.asarray(beta, dtype=np.float64)
-        ll, gm, ga, gb = _loglik_kernel(ev.times, ev.marks, ev.t_stop,
-                                        np.asarray(mu, dtype=np.float64) * 1e-3,
-                                        np.ascontiguousarray(alpha, dtype=np.float64),
-                                        expand_beta(beta, D), True)
+        ll, gm, ga, gb = loglik_arrays(ev, np.asarray(mu, dtype=np.float64) * 1e-3,
+                                       np.ascontiguousarray(alpha, dtype=np.float64),
+                                       expand_beta(beta, D), True)
         gbr = np.asarray(reduce_beta_grad(gb, beta), dtype=np.float64).reshape(beta_dims)
         return (np.float64(ll), gm * 1e-3, ga, gbr)
 
@@ -322,8 +321,7 @@ def fit_mcmc(
     alpha = samples["alpha"].mean(axis=0)
     beta_mean = samples["beta"].mean(axis=0)
     beta_out = float(beta_mean) if beta_shape == "shared" else beta_mean
-    ll = float(_loglik_kernel(ev.times, ev.marks, ev.t_stop, mu * 1e-3, alpha,
-                              expand_beta(beta_out, D), False)[0])
+    ll = float(loglik_arrays(ev, mu * 1e-3, alpha, expand_beta(beta_out, D), False)[0])
     extra = mcmc.get_extra_fields()
     info = {
         "beta_shape": beta_shape, "backend": backend,

@@ -2,7 +2,7 @@
 
 For fixed decays the log-likelihood is concave in (mu, alpha) and separates
 into one small problem per target train (D + 1 unknowns), solved exactly with
-bounded L-BFGS-B on a precomputed design (:func:`_design_kernel`). The decay is
+bounded L-BFGS-B on a precomputed design (:func:`design_arrays`). The decay is
 found by profiling: a log-spaced grid over its bounds, then a bounded scalar
 search around the best ``n_starts`` grid minima (the multiple starts). Per-source
 or per-pair decays are then refined jointly with all other parameters using the
@@ -22,16 +22,15 @@ import time
 import warnings
 
 import numpy as np
-from scipy import optimize, stats
 from threadpoolctl import threadpool_limits
 
 from ..errors import InvalidParameterError
 from .estimate import HawkesEstimate
 from .likelihood import (
     HawkesEvents,
-    _design_kernel,
-    _loglik_kernel,
+    design_arrays,
     expand_beta,
+    loglik_arrays,
     prepare_events,
 )
 from .simulate import spectral_radius
@@ -82,7 +81,7 @@ class _Design:
     """Design rows of each target for one fixed decay matrix."""
 
     def __init__(self, ev: HawkesEvents, beta_m: np.ndarray):
-        G, C = _design_kernel(ev.times, ev.marks, ev.t_stop, beta_m)
+        G, C = design_arrays(ev, beta_m)
         self.rows = [np.ascontiguousarray(G[ev.marks == i]) for i in range(ev.n_dim)]
         self.C = C
         self.T = ev.t_stop
@@ -103,6 +102,8 @@ def _target_nll(x, G, c, T):
 
 
 def _solve_target(G, c, T, x0, bnds):
+    from scipy import optimize  # lazy (here and below): keeps ``import spikeopt`` fast
+
     scale = max(G.shape[0], 1)
 
     def fun(x):
@@ -150,6 +151,8 @@ def _initial(ev: HawkesEvents, bounds: dict) -> np.ndarray:
 
 def _profile_shared(ev, bounds, n_starts, n_grid):
     """Profile the log-likelihood over one shared decay; returns (beta, X, nll, starts)."""
+    from scipy import optimize
+
     lo, hi = np.log(bounds["beta"][0]), np.log(bounds["beta"][1])
     grid = np.linspace(lo, hi, n_grid)
     X0 = _initial(ev, bounds)
@@ -195,6 +198,8 @@ def _profile_shared(ev, bounds, n_starts, n_grid):
 
 def _joint_refine(ev, X, beta_m, beta_shape, bounds):
     """L-BFGS-B over (mu, alpha, log beta) with the compiled likelihood and gradient."""
+    from scipy import optimize
+
     D = ev.n_dim
     nb_ = D if beta_shape == "source" else D * D
     b0 = beta_m[0] if beta_shape == "source" else beta_m.ravel()
@@ -210,7 +215,7 @@ def _joint_refine(ev, X, beta_m, beta_shape, bounds):
     def fun(x):
         mu, a, lb = unpack(x)
         bm = expand_beta(lb, D) if beta_shape == "source" else lb.reshape(D, D)
-        ll, gm, ga, gb = _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu * 1e-3, a, bm, True)
+        ll, gm, ga, gb = loglik_arrays(ev, mu * 1e-3, a, bm, True)
         if not np.isfinite(ll):
             return np.inf, np.zeros_like(x)
         gbr = gb.sum(axis=0) if beta_shape == "source" else gb.ravel()
@@ -267,6 +272,8 @@ def lrt_pvalues(spikes, mu, alpha, beta, *, t_stop=None, bounds=None) -> np.ndar
 
 
 def _lrt(design: _Design, X, nll, bounds) -> np.ndarray:
+    from scipy import stats
+
     D = X.shape[0]
     p = np.ones((D, D))
     base = [bounds["mu"]] + [bounds["alpha"]] * D
@@ -375,7 +382,7 @@ def fit_mle(
         design = _Design(ev, beta_m)
         X, nll, ok = _solve_all(design, X, bounds)
     mu, alpha = X[:, 0].copy(), X[:, 1:].copy()
-    ll = float(_loglik_kernel(ev.times, ev.marks, ev.t_stop, mu * 1e-3, alpha, beta_m, False)[0])
+    ll = float(loglik_arrays(ev, mu * 1e-3, alpha, beta_m, False)[0])
     rho = spectral_radius(alpha)
     if rho >= 1:
         warnings.warn(
