@@ -6,7 +6,9 @@ and a dask LocalCluster (2 single-threaded worker processes). The executors
 are started once (start-up is reported apart), the runs are interleaved over
 ``--repeats`` rounds so that changes of machine load hit all of them, the first
 generation of each run is a warm-up, and the median generation time is
-compared. Every run's history must be identical to the serial one.
+compared. Every run's history must be identical to the serial one. The
+machine's own ceiling (the same work split over two bare
+``concurrent.futures`` processes, no spikeopt) is printed for comparison.
 
     .venv/bin/python bench/executors.py [--popsize 16] [--generations 4] [--work 40]
                                         [--repeats 5]
@@ -18,6 +20,7 @@ import argparse
 import os
 import platform
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
@@ -58,6 +61,28 @@ def timed_run(executor, popsize, generations, work):
     return np.median(times[1:]), res
 
 
+def _raw_job(args):
+    work, n = args
+    p = {"x": np.full(n, 0.5), "y": np.full(n, 0.1)}
+    t = time.perf_counter()
+    Busy(work)(p)
+    return time.perf_counter() - t
+
+
+def ceiling(pool, work, popsize, repeats=3):
+    """The machine's own parallel capacity on this objective, without spikeopt:
+    the same population split over two bare ``concurrent.futures`` processes."""
+    ratios = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        _raw_job((work, popsize))
+        one = time.perf_counter() - t
+        t = time.perf_counter()
+        list(pool.map(_raw_job, [(work, popsize // 2), (work, popsize - popsize // 2)]))
+        ratios.append(one / (time.perf_counter() - t))
+    return float(np.median(ratios))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--popsize", type=int, default=16)
@@ -88,6 +113,10 @@ def main():
         for ex in executors.values():
             ex.close()
     print("histories identical across executors: True")
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_raw_job, [(1, 1), (1, 1)]))
+        cap = ceiling(pool, args.work, args.popsize)
+    print(f"machine ceiling (bare concurrent.futures, 2 processes, same work): x{cap:.2f}")
     serial = np.median(times["serial"])
     print(f"population {args.popsize}, ~{args.work} x 20k-point sin*cos per candidate; median "
           f"generation time over {args.repeats} interleaved runs of {args.generations} "

@@ -261,10 +261,16 @@ class DaskExecutor(Executor):
             import dask
 
             # dask's nanny sets OMP/MKL/OpenBLAS threads to 1 before it spawns a
-            # worker process; do the same for numba
+            # worker process; do the same for numba. It also sets glibc's
+            # MALLOC_TRIM_THRESHOLD_ to 64 KiB, which makes every numpy temporary
+            # above that size an mmap/munmap with fresh pages: measured 2.5x
+            # slower numpy work (bench/executors.py), so leave glibc's default.
+            # The statistical profiler (a stack walk every 10 ms) is off too.
             environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}),
                        "NUMBA_NUM_THREADS": 1}
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
+                                  "distributed.worker.profile.enabled": False}):
                 self._cluster = distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=processes,
                     dashboard_address=":0", silence_logs=40,
