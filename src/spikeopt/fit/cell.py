@@ -95,17 +95,15 @@ def _terminator(budget: dict):
     return term
 
 
-def _executor(spec: dict):
-    name = spec["name"]
-    if name == "processes" and spec.get("workers"):
-        from ..run import ProcessExecutor
-
-        return ProcessExecutor(int(spec["workers"]))
-    if name == "dask" and (spec.get("workers") or spec.get("address")):
-        from ..run import DaskExecutor
-
-        return DaskExecutor(spec.get("address"), n_workers=spec.get("workers"))
-    return name
+def _executor(spec: dict) -> dict:
+    """The config's executor (``workers``) as the run engine's dict (``n_workers``), so
+    that a resumed run rebuilds the same executor."""
+    out = {"name": spec["name"]}
+    if spec.get("workers") and spec["name"] != "serial":
+        out["n_workers"] = int(spec["workers"])
+    if spec.get("address") and spec["name"] == "dask":
+        out["address"] = spec["address"]
+    return out
 
 
 register_objective_factory(KIND, build_objective)
