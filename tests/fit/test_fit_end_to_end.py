@@ -92,3 +92,18 @@ def test_izhikevich2007_cli_fit_and_resume_extends_the_budget(tmp_path, capsys):
     assert best["evaluations"] > first["evaluations"] >= 480
     assert best["best_loss"] <= first["best_loss"]
     assert np.isfinite(scores["test"]["gamma"]) and scores["test"]["gamma"] > 0.3
+
+
+def test_processes_executor_gives_the_serial_result(tmp_path):
+    from spikeopt.fit import load_config
+
+    results = []
+    for ex in ("serial", {"name": "processes", "workers": 2}):
+        cfg = load_config(EXAMPLE)
+        cfg.update(output=str(tmp_path / str(len(results))), executor=ex,
+                   budget={"evaluations": 64}, report={"gif": False, "validation": False})
+        cfg = load_config(cfg)
+        results.append(spikeopt.fit(cfg, progress=False, report=False))
+    a, b = results
+    assert a.best_params == b.best_params and a.best_loss == b.best_loss
+    assert a.history["loss"].tolist() == b.history["loss"].tolist()
