@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from spikeopt.hawkes import fit_mle, simulate, spectral_radius, stationary_rates
-from spikeopt.hawkes.likelihood import _loglik_kernel, expand_beta, prepare_events
+from spikeopt.hawkes.likelihood import expand_beta, loglik_arrays, prepare_events
 from spikeopt.hawkes.mle import _Design, _target_nll
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,9 +88,9 @@ def bench_ours(st, mu, alpha, repeats: int) -> dict:
     mu_ms = mu * 1e-3
     out = {
         "loglik_grad_evals_per_s": median_rate(
-            lambda: _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu_ms, alpha, bm, True)),
+            lambda: loglik_arrays(ev, mu_ms, alpha, bm, True)),
         "loglik_evals_per_s": median_rate(
-            lambda: _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu_ms, alpha, bm, False)),
+            lambda: loglik_arrays(ev, mu_ms, alpha, bm, False)),
     }
     t0 = time.perf_counter()
     design = _Design(ev, bm)

@@ -186,6 +186,8 @@ def _loglik_kernel_col(times, marks, T, mu_ms, alpha, bcol, want_grad):
     n = times.size
     S = np.zeros(D)
     Q = np.zeros(D)  # sum_k (t - t_k^j) exp(-bcol[j] (t - t_k^j)), for d/dbeta
+    E = np.zeros(D)  # compensator integrals per source
+    F = np.zeros(D)  # and their beta-derivatives (up to sign and alpha)
     g_mu = np.zeros(D)
     g_alpha = np.zeros((D, D))
     g_beta = np.zeros((D, D))
@@ -224,15 +226,18 @@ def _loglik_kernel_col(times, marks, T, mu_ms, alpha, bcol, want_grad):
             S[j] += 1.0
             rest = T - t
             er = math.exp(-bcol[j] * rest)
-            for i in range(D):
-                ll -= alpha[i, j] * (1.0 - er)
-                if want_grad:
-                    g_alpha[i, j] -= 1.0 - er
-                    g_beta[i, j] -= alpha[i, j] * rest * er
+            E[j] += 1.0 - er
+            F[j] += rest * er
         k = k1
+    # compensator: sum_ij alpha_ij E_j with E_j = sum_k (1 - exp(-bcol_j (T - t_k^j)))
     for i in range(D):
         ll -= mu_ms[i] * T
         g_mu[i] -= T
+        for j in range(D):
+            ll -= alpha[i, j] * E[j]
+            if want_grad:
+                g_alpha[i, j] -= E[j]
+                g_beta[i, j] -= alpha[i, j] * F[j]
     return ll, g_mu, g_alpha, g_beta
 
 
