@@ -36,6 +36,9 @@ from spikeopt.hawkes import fit_mle, simulate, spectral_radius, stationary_rates
 from spikeopt.hawkes.likelihood import expand_beta, loglik_arrays, prepare_events
 from spikeopt.hawkes.mle import _Design, _target_nll
 
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+from timing import median_rate  # noqa: E402  (shared with the tick worker)
+
 ROOT = Path(__file__).resolve().parents[1]
 TICK_VENV = ROOT / ".venv-tick"
 TICK_WORKER = ROOT / "bench" / "peers" / "tick_hawkes.py"
@@ -66,20 +69,6 @@ def make_problem(D: int, n_events: int, seed: int):
     T = n_events / stationary_rates(mu, alpha).sum() * 1e3
     st = simulate(mu, alpha, BETA, T, rng=seed + 1)
     return st, mu, alpha
-
-
-def median_rate(fn, min_time=0.5, repeats=3) -> float:
-    rates = []
-    for _ in range(repeats):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= min_time:
-                break
-        rates.append(n / dt)
-    return float(np.median(rates))
 
 
 def bench_ours(st, mu, alpha, repeats: int) -> dict:

@@ -17,21 +17,7 @@ import time
 import warnings
 
 import numpy as np
-
-
-def _median_rate(fn, min_time=0.5, repeats=3):
-    rates = []
-    for _ in range(repeats):
-        n = 0
-        t0 = time.perf_counter()
-        while True:
-            fn()
-            n += 1
-            dt = time.perf_counter() - t0
-            if dt >= min_time:
-                break
-        rates.append(n / dt)
-    return float(np.median(rates))
+from timing import median_rate  # bench/peers/timing.py, beside this script
 
 
 def main(path: str, repeats: int) -> dict:
@@ -55,8 +41,8 @@ def main(path: str, repeats: int) -> dict:
     model.loss(coeffs)  # tick precomputes the decay-dependent sums at the first call
     out["model_precompute_s"] = time.perf_counter() - t0
     grad = np.empty_like(coeffs)
-    out["loglik_grad_evals_per_s"] = _median_rate(lambda: model.loss_and_grad(coeffs, out=grad))
-    out["loglik_evals_per_s"] = _median_rate(lambda: model.loss(coeffs))
+    out["loglik_grad_evals_per_s"] = median_rate(lambda: model.loss_and_grad(coeffs, out=grad))
+    out["loglik_evals_per_s"] = median_rate(lambda: model.loss(coeffs))
 
     learners = {
         # the likelihood learner: only SVRG with a hand-tuned step ran without

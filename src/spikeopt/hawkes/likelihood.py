@@ -174,6 +174,19 @@ def loglik_arrays(ev: HawkesEvents, mu_ms, alpha, beta_m, want_grad: bool):
     return _loglik_kernel(ev.times, ev.marks, ev.t_stop, mu_ms, alpha, beta_m, want_grad)
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _decay_sources(S, Q, bcol, d, with_q):
+    """Advance the per-source sums by ``d`` ms: ``S *= exp(-bcol d)`` and, with
+    ``with_q``, ``Q = (Q + d S) exp(-bcol d)``; one exp per run of equal decays."""
+    ex = 1.0
+    for j in range(S.size):
+        if j == 0 or bcol[j] != bcol[j - 1]:
+            ex = math.exp(-bcol[j] * d)
+        if with_q:
+            Q[j] = (Q[j] + d * S[j]) * ex
+        S[j] *= ex
+
+
 @nb.njit(cache=True, nogil=True)
 def _loglik_kernel_col(times, marks, T, mu_ms, alpha, bcol, want_grad):
     """As :func:`_loglik_kernel` for decays ``bcol[j]`` per source (or shared).
@@ -199,13 +212,7 @@ def _loglik_kernel_col(times, marks, T, mu_ms, alpha, bcol, want_grad):
         t = times[k]
         d = t - tprev
         if d > 0.0:
-            ex = 1.0
-            for j in range(D):
-                if j == 0 or bcol[j] != bcol[j - 1]:
-                    ex = math.exp(-bcol[j] * d)
-                if want_grad:
-                    Q[j] = (Q[j] + d * S[j]) * ex
-                S[j] *= ex
+            _decay_sources(S, Q, bcol, d, want_grad)
         tprev = t
         for e in range(k, k1):
             i = marks[e]
@@ -390,11 +397,7 @@ def _design_kernel_col(times, marks, T, bcol):
         t = times[k]
         d = t - tprev
         if d > 0.0:
-            ex = 1.0
-            for j in range(D):
-                if j == 0 or bcol[j] != bcol[j - 1]:
-                    ex = math.exp(-bcol[j] * d)
-                S[j] *= ex
+            _decay_sources(S, S, bcol, d, False)
         tprev = t
         for e in range(k, k1):
             for j in range(D):
