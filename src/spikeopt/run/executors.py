@@ -78,6 +78,18 @@ def _call_with_path(path: list, payload: bytes):
     return fn(item)
 
 
+def _call_one_thread(fn, item):
+    """Run ``fn(item)`` in a dask worker's task thread with one numba thread
+    (numba's thread count is per calling thread, so it is set where the task runs)."""
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except ImportError:  # pragma: no cover - numba is a core dependency
+        pass
+    return fn(item)
+
+
 def limit_threads(n: int) -> None:
     """Worker initialiser: at most ``n`` threads for numba's parallel kernels
     and for BLAS/OpenMP pools, so that W workers on W cores do not each start
@@ -261,20 +273,28 @@ class DaskExecutor(Executor):
             import dask
 
             # dask's nanny sets OMP/MKL/OpenBLAS threads to 1 before it spawns a
-            # worker process; do the same for numba. It also sets glibc's
-            # MALLOC_TRIM_THRESHOLD_ to 64 KiB, which makes every numpy temporary
-            # above that size an mmap/munmap with fresh pages: measured 2.5x
-            # slower numpy work (bench/executors.py), so leave glibc's default.
-            # The statistical profiler (a stack walk every 10 ms) is off too.
-            environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}),
-                       "NUMBA_NUM_THREADS": 1}
+            # worker process (by writing them into *this* process's environment).
+            # numba's thread count is limited in each task instead (_call_one_thread):
+            # NUMBA_NUM_THREADS in the parent's environment makes numba refuse to
+            # compile there once its thread pool runs ("Cannot set NUMBA_NUM_THREADS
+            # to a different value once the threads have been launched"). The nanny
+            # also sets glibc's MALLOC_TRIM_THRESHOLD_ to 64 KiB, which makes every
+            # numpy temporary above that size an mmap/munmap with fresh pages:
+            # measured 2.5x slower numpy work (bench/executors.py), so leave glibc's
+            # default. The statistical profiler (a stack walk every 10 ms) is off too.
+            environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
             environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
-                                  "distributed.worker.profile.enabled": False}):
-                self._cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=processes,
-                    dashboard_address=":0", silence_logs=40,
-                )
+            saved = dict(os.environ)
+            try:
+                with dask.config.set({"distributed.nanny.pre-spawn-environ": environ,
+                                      "distributed.worker.profile.enabled": False}):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=n, threads_per_worker=1, processes=processes,
+                        dashboard_address=":0", silence_logs=40,
+                    )
+            finally:  # undo the nanny's changes to this process's environment
+                os.environ.clear()
+                os.environ.update(saved)
             self.client, self._own_client = distributed.Client(self._cluster), True
         self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})) or 1)
 
@@ -285,7 +305,8 @@ class DaskExecutor(Executor):
         deadline = None if timeout is None else time.monotonic() + timeout
         tries = 0
         while todo:
-            futures = {i: self.client.submit(fn, items[i], pure=False) for i in todo}
+            futures = {i: self.client.submit(_call_one_thread, fn, items[i], pure=False)
+                       for i in todo}
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             _wait_quiet(dd, list(futures.values()), left)
             retry = []
