@@ -79,19 +79,23 @@ c : 1
 d : 1"""
 
 
+def brian2_group(b2, p):
+    """The Izhikevich population in Brian2 with the same equations, and its monitor."""
+    g = b2.NeuronGroup(p["a"].size, EQS, threshold="v >= 30", reset="v = c; u = u + d",
+                       method="euler", dt=DT * b2.ms, namespace={"I_ext": I_EXT})
+    g.a, g.b, g.c, g.d = p["a"], p["b"], p["c"], p["d"]
+    g.v = -65.0
+    g.u = "b*v"
+    return g, b2.SpikeMonitor(g)
+
+
 def run_brian2_runtime(p) -> tuple[float, int, float]:
     import brian2 as b2
 
     b2.start_scope()
     b2.set_device("runtime")
     b2.prefs.codegen.target = "cython"
-    n = p["a"].size
-    g = b2.NeuronGroup(n, EQS, threshold="v >= 30", reset="v = c; u = u + d", method="euler",
-                       dt=DT * b2.ms, namespace={"I_ext": I_EXT})
-    g.a, g.b, g.c, g.d = p["a"], p["b"], p["c"], p["d"]
-    g.v = -65.0
-    g.u = "b*v"
-    mon = b2.SpikeMonitor(g)
+    g, mon = brian2_group(b2, p)
     net = b2.Network(g, mon)
     t0 = time.perf_counter()
     net.run(1 * b2.ms)  # code generation + compilation
@@ -108,13 +112,7 @@ def run_brian2_standalone(p, workdir: str) -> tuple[float, int, float]:
     b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
     b2.device.reinit()
     b2.device.activate(directory=workdir, build_on_run=False)
-    n = p["a"].size
-    g = b2.NeuronGroup(n, EQS, threshold="v >= 30", reset="v = c; u = u + d", method="euler",
-                       dt=DT * b2.ms, namespace={"I_ext": I_EXT})
-    g.a, g.b, g.c, g.d = p["a"], p["b"], p["c"], p["d"]
-    g.v = -65.0
-    g.u = "b*v"
-    mon = b2.SpikeMonitor(g)
+    _, mon = brian2_group(b2, p)
     b2.run(T_MS * b2.ms)
     t0 = time.perf_counter()
     b2.device.build(directory=workdir, compile=True, run=True, debug=False)
