@@ -112,8 +112,8 @@ def run_brian2_standalone(p, workdir: str) -> tuple[float, int, float]:
     b2.set_device("cpp_standalone", directory=workdir, build_on_run=False)
     b2.device.reinit()
     b2.device.activate(directory=workdir, build_on_run=False)
-    _, mon = brian2_group(b2, p)
-    b2.run(T_MS * b2.ms)
+    g, mon = brian2_group(b2, p)
+    b2.Network(g, mon).run(T_MS * b2.ms)
     t0 = time.perf_counter()
     b2.device.build(directory=workdir, compile=True, run=True, debug=False)
     total = time.perf_counter() - t0
