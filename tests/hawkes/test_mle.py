@@ -133,3 +133,15 @@ def test_bad_options():
         fit(st, method="em")
     with pytest.raises(TypeError):
         fit(st, method="mle", n_start=3)
+
+
+def test_per_pair_decays_are_recovered_at_a_stationary_point():
+    beta = np.array([[0.1, 0.2], [0.02, 0.1]])
+    st = simulate([8.0, 8.0], [[0.0, 0.4], [0.4, 0.0]], beta, 300_000.0, rng=4)
+    est = fit_mle(st, beta_shape="pair", test=False)
+    assert est.beta.shape == (2, 2)
+    assert est.beta[0, 1] == pytest.approx(0.2, rel=0.25)
+    assert est.beta[1, 0] == pytest.approx(0.02, rel=0.25)
+    _, g = log_likelihood_and_grad(st, est.mu, est.alpha, est.beta)
+    # decays of interacting pairs are interior: zero gradient (per event)
+    assert np.all(np.abs(g["beta"][[0, 1], [1, 0]]) / est.n_events < 1e-3)
