@@ -78,13 +78,14 @@ def build_space(cfg: dict) -> ParameterSpace:
 
 
 def _terminator(budget: dict):
+    """The config's budget as terminators; without a ``target_loss`` a perfect fit
+    (loss 0: every loss term is >= 0) ends the run."""
     parts = []
     if "evaluations" in budget:
         parts.append(MaxEvaluations(int(budget["evaluations"])))
     if "generations" in budget:
         parts.append(MaxGenerations(int(budget["generations"])))
-    if "target_loss" in budget:
-        parts.append(TargetLoss(float(budget["target_loss"])))
+    parts.append(TargetLoss(float(budget.get("target_loss", 0.0))))
     if "stagnation" in budget:
         parts.append(Stagnation(int(budget["stagnation"])))
     if "time_s" in budget:
@@ -128,6 +129,8 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     _write_config(cfg, out)
     opt = dict(cfg["optimizer"])
     name = opt.pop("name")
+    if name == "cmaes":  # a converged CMA-ES restarts (IPOP) until the budget is spent
+        opt.setdefault("restarts", 1000)
     callbacks = [ProgressBar(desc=f"fit {cfg['model']}")] if progress else []
     result = optimize(objective, space, optimizer=name, optimizer_options=opt,
                       budget=_terminator(cfg["budget"]), seed=cfg["seed"],
