@@ -50,3 +50,16 @@ def test_posterior_figure(posterior, tmp_path):
                          max_alpha=4)
     fig.savefig(tmp_path / "post.png")
     assert sum(ax.get_visible() for ax in fig.axes) == 3 + 1 + 4
+
+
+def test_pure_jax_backend_samples_around_the_mle():
+    from spikeopt.hawkes import fit_mle
+
+    st = simulate([10.0], [[0.4]], 0.05, 60_000.0, rng=3)
+    est = fit(st, method="mcmc", backend="jax", rng=0, num_warmup=100, num_samples=100,
+              num_chains=1)
+    assert est.info["backend"] == "jax" and est.samples["alpha"].shape == (100, 1, 1)
+    mle = fit_mle(st, test=False)
+    sd = est.samples["alpha"].std()
+    assert abs(est.alpha[0, 0] - mle.alpha[0, 0]) < 3 * sd
+    assert abs(est.mu[0] - mle.mu[0]) < 3 * est.samples["mu"].std()
