@@ -210,20 +210,17 @@ def simulate(model, params, stimulus, *, dt: float = 0.1, t_stop: float | None =
     cap = int(min(n_steps, max(64, np.ceil(t_ms * 0.5))))  # room for 500 Hz
     counts, out_t, out_v, fail = _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec,
                                       dtype, N)
-    over = np.flatnonzero(counts > cap)
-    if over.size:  # re-run only the rows that overflowed, with an exact buffer
-        cap2 = int(counts[over].max())
-        c2, t2, _, _ = _run(m, np.ascontiguousarray(prN[:, over]),
-                            np.ascontiguousarray(state0[:, over]), cur, col[over], dt, n_steps,
-                            cap2, 0, 0, dtype, over.size)
-        big = np.zeros((N, cap2))
-        big[:, :cap] = out_t
-        big[over] = t2
-        out_t = big
     offsets = np.zeros(N + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     times = np.empty(offsets[-1])
-    compact(out_t, counts, offsets, times)
+    compact(out_t, counts, offsets, times, np.arange(N), cap)
+    over = np.flatnonzero(counts > cap)
+    if over.size:  # re-run only the rows that overflowed, with an exact buffer
+        cap2 = int(counts[over].max())
+        _, t2, _, _ = _run(m, np.ascontiguousarray(prN[:, over]),
+                           np.ascontiguousarray(state0[:, over]), cur, col[over], dt, n_steps,
+                           cap2, 0, 0, dtype, over.size)
+        compact(t2, counts, offsets, times, over, cap2)
     failed = fail >= 0
     fail_time = np.where(failed, fail * dt, np.nan)
     spikes = SpikeTrains(times, offsets, t_stop=t_ms, validate=False)
@@ -233,7 +230,7 @@ def simulate(model, params, stimulus, *, dt: float = 0.1, t_stop: float | None =
 
 def _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec, dtype, N):
     counts = np.zeros(N, dtype=np.int64)
-    out_t = np.empty((N, cap))
+    out_t = np.empty((cap, N))
     out_v = np.empty((N, n_rec), dtype=dtype) if rec else np.empty((1, 1), dtype=dtype)
     fail = np.full(N, -1, dtype=np.int64)
     block = block_size(N, numba.get_num_threads())

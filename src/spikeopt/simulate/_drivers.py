@@ -10,6 +10,9 @@ argument tuple (see ``_engine._drive``).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from numba import njit
 
 from ..models.adex import _step as _adex
@@ -18,6 +21,31 @@ from ..models.lif import _step as _lif
 from ._engine import drive_inline
 
 __all__ = ["DRIVERS"]
+
+
+def _drop_stale_cache() -> None:
+    """numba keys a cached function on its own file only, but these wrappers inline
+    the driver and the model steps from other files: drop their cache entries when
+    any of those sources changed (a stale entry would run the old code)."""
+    here = Path(__file__).resolve()
+    models = here.parents[1] / "models"
+    sources = [here, here.with_name("_engine.py"), models / "adex.py",
+               models / "izhikevich.py", models / "lif.py"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
+    cache = here.parent / "__pycache__"
+    stamp = cache / "_drivers.sources.sha256"
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for f in cache.glob("_drivers.*.nb[ic]"):
+            f.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: numba then caches elsewhere or not at all
+        pass
+
+
+_drop_stale_cache()
 
 
 @njit(parallel=True, cache=True)

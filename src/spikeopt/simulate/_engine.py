@@ -5,7 +5,9 @@ Candidates are cut into blocks of up to ``MAX_BLOCK`` neurons; blocks run in par
 advances all its neurons one step at a time, branch-free, so the inner loop
 vectorises. Spikes are written to a per-row buffer of ``cap`` slots; rows that
 fire more than ``cap`` spikes are counted and re-run by the caller with a larger
-buffer. A row whose membrane potential becomes NaN (checked every step) or whose
+buffer. The buffer is slot-major (cap, N): writing the first spikes of 10^5 rows
+touches a few pages, not one page per row. A row whose membrane potential
+becomes NaN (checked every step) or whose
 state reaches |x| >= 1e30 (checked every 64 steps) is marked failed at that
 step and its later spikes are ignored.
 """
@@ -26,7 +28,8 @@ def _drive(step, params, state0, cur, cur_row, dt, dt_ms, n_steps, cap, rec_ever
     params (n_par, N), state0 (n_state, N), cur (n_steps, n_I) with
     cur_row (N,) the column of each row (n_I == 1: shared), dt (ms, in the
     state's dtype), dt_ms (the same step as float64, for spike times),
-    out_t (N, cap) float64 spike times (ms), counts (N,), out_v (N, n_rec),
+    out_t (cap, N) float64 spike times (ms), slot-major so that the k-th spikes of
+    neighbouring rows share memory pages, counts (N,), out_v (N, n_rec),
     fail_step (N,) int64 (-1 = fine).
     """
     N = params.shape[1]
@@ -85,7 +88,7 @@ def _drive(step, params, state0, cur, cur_row, dt, dt_ms, n_steps, cap, rec_ever
                     if spk[j] and not dead[j]:
                         c_ = cnt[j]
                         if c_ < cap:
-                            out_t[lo + j, c_] = t
+                            out_t[c_, lo + j] = t
                         cnt[j] = c_ + 1
         for j in range(nb):
             counts[lo + j] = cnt[j]
@@ -112,12 +115,18 @@ def drive_inline(step, args):
 
 
 @njit(cache=True)
-def compact(out_t, counts, offsets, times):
-    """Copy the first counts[i] entries of each buffer row into flat ``times``."""
-    for i in range(counts.size):
-        o = offsets[i]
-        for c in range(counts[i]):
-            times[o + c] = out_t[i, c]
+def compact(out_t, counts, offsets, times, rows, cap):
+    """Copy the spikes of buffer column ``i`` (global row ``rows[i]``) into the flat
+    ``times`` at that row's offset; rows with more than ``cap`` spikes are skipped
+    (they come from the re-run's buffer)."""
+    for i in range(rows.size):
+        r = rows[i]
+        n = counts[r]
+        if n > cap:
+            continue
+        o = offsets[r]
+        for c in range(n):
+            times[o + c] = out_t[c, i]
 
 
 def block_size(n_rows: int, n_threads: int) -> int:
