@@ -102,9 +102,9 @@ class Model:
                 f"Model {self.name!r} has no parameter(s) {unknown}; its parameters are "
                 f"{list(self.parameters)}."
             )
+        arrays = {k: np.asarray(v, dtype=np.float64) for k, v in params.items()}
         sizes = {}
-        for k, v in params.items():
-            a = np.asarray(v, dtype=np.float64)
+        for k, a in arrays.items():
             if a.ndim > 1:
                 raise InvalidParameterError(
                     f"Parameter {k!r} of model {self.name!r} must be a scalar or a 1-D (P,) "
@@ -122,12 +122,13 @@ class Model:
             raise InvalidParameterError(f"Expected {n} candidates, parameters give {P}.")
         out = np.empty((len(self.parameters), P))
         for i, (k, p) in enumerate(self.parameters.items()):
-            a = np.asarray(params.get(k, p.default), dtype=np.float64)
-            if not np.all(np.isfinite(a)):
-                bad = a[~np.isfinite(a)] if a.ndim else a
-                raise InvalidParameterError(
-                    f"Parameter {k!r} of model {self.name!r} must be finite ({p.unit or '1'}). "
-                    f"Got {np.ravel(bad)[0]!r} instead."
-                )
-            out[i] = a
+            out[i] = arrays[k] if k in arrays else p.default
+        finite = np.isfinite(out)
+        if not finite.all():  # one check for the whole matrix; name the first bad one
+            i, j = np.argwhere(~finite)[0]
+            k = self.parameter_names[i]
+            raise InvalidParameterError(
+                f"Parameter {k!r} of model {self.name!r} must be finite "
+                f"({self.parameters[k].unit or '1'}). Got {out[i, j]!r} instead."
+            )
         return out, P
