@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._imports import optional_import
 from ..errors import InvalidParameterError, ShapeError
 from .detect import SpikeDetector
 from .recording import Recording, build_recording, stack_sweeps
@@ -27,15 +28,8 @@ from .units import unit_factor, unit_kind
 
 __all__ = ["load_neo_recording"]
 
-_HINT = "Reading Neo formats needs neo: pip install 'spikeopt[io]' (or pip install neo)."
-
-
 def _import_neo():
-    try:
-        import neo
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(_HINT) from err
-    return neo
+    return optional_import("neo", extra="io", purpose="Reading Neo formats")
 
 
 def _channels(segment):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._imports import optional_import
 from ..errors import InvalidParameterError, ShapeError
 from .detect import SpikeDetector
 from .recording import Recording, build_recording, stack_sweeps
@@ -27,15 +28,8 @@ from .units import unit_factor
 
 __all__ = ["load_nwb_recording"]
 
-_HINT = "Reading NWB files needs pynwb: pip install 'spikeopt[io]' (or pip install pynwb)."
-
-
 def _import_pynwb():
-    try:
-        import pynwb
-    except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError(_HINT) from err
-    return pynwb
+    return optional_import("pynwb", extra="io", purpose="Reading NWB files")
 
 
 def _dt_ms(series, path) -> float:

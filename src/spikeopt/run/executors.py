@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
+from .._imports import optional_import
 from ..errors import InvalidParameterError, UnknownNameError
 
 __all__ = [
@@ -81,12 +82,9 @@ def _call_with_path(path: list, payload: bytes):
 def _call_one_thread(fn, item):
     """Run ``fn(item)`` in a dask worker's task thread with one numba thread
     (numba's thread count is per calling thread, so it is set where the task runs)."""
-    try:
-        import numba
+    import numba
 
-        numba.set_num_threads(1)
-    except ImportError:  # pragma: no cover - numba is a core dependency
-        pass
+    numba.set_num_threads(1)
     return fn(item)
 
 
@@ -254,12 +252,8 @@ class DaskExecutor(Executor):
 
     def __init__(self, address: str | None = None, *, n_workers: int | None = None,
                  processes: bool = True, max_retries: int = 2, client=None):
-        try:
-            from dask import distributed
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "The dask executor needs dask.distributed: pip install 'spikeopt[dask]'"
-            ) from exc
+        distributed = optional_import("dask.distributed", extra="dask",
+                                      purpose="The dask executor", package="dask[distributed]")
         self._distributed = distributed
         self.address = address
         self.max_retries = int(max_retries)
