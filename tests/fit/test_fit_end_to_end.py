@@ -40,7 +40,7 @@ def test_adex_ground_truth_predicts_held_out_sweep(demo_run):
 
 def test_run_folder_has_every_output(demo_run):
     _, _, out = demo_run
-    for name in ("config.yaml", "run.sqlite", "best_params.json", "scores.csv", "report.html",
+    for name in ("config.yaml", "history.sqlite", "best_params.json", "scores.csv", "report.html",
                  "raster_train.png", "raster_test.png", "voltage.png", "convergence.png",
                  "parameters.png", "population.gif", "best_spikes.npz", "target_spikes.npz"):
         assert (out / name).stat().st_size > 0, name

@@ -39,7 +39,7 @@ SCRIPT = textwrap.dedent("""
 
 
 def checkpoints(run_dir) -> int:
-    file = Path(run_dir) / "run.sqlite"
+    file = Path(run_dir) / "history.sqlite"
     if not file.exists():
         return 0
     try:

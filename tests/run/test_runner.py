@@ -161,7 +161,7 @@ def test_resume_rebuilds_the_objective_from_the_stored_config(tmp_path):
 def test_a_store_without_a_run_description_is_reported(tmp_path):
     import sqlite3
 
-    sqlite3.connect(tmp_path / "run.sqlite").close()  # killed right after creating the file
+    sqlite3.connect(tmp_path / "history.sqlite").close()  # killed right after creating the file
     with pytest.raises(ConfigError, match="overwrite=True"):
         resume(tmp_path, sphere)
 

@@ -115,7 +115,7 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     run folder. Returns the :class:`spikeopt.Result`.
 
     The run folder (``output``) gets ``config.yaml``, the SQLite history
-    (``run.sqlite``), ``best_params.json`` (values with units), ``scores.csv``
+    (``history.sqlite``), ``best_params.json`` (values with units), ``scores.csv``
     (Γ, normalised Γ where repeats exist, SPIKE-distance and rate error per
     sweep, train and held-out), ``best_spikes.npz`` / ``target_spikes.npz``
     (held-out sweeps), the figures and ``report.html``.

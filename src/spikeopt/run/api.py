@@ -91,7 +91,7 @@ def optimize(
     executor : "serial", "processes", "dask", a dict or an Executor
         e.g. ``{"name": "dask", "address": "tcp://host:8786"}``.
     run_dir : path, optional
-        Where the SQLite run store lives (``run.sqlite``); in memory when None.
+        Where the SQLite run store lives (``history.sqlite``); in memory when None.
     callbacks : sequence
         Objects with ``attach(runner)`` (``ProgressBar``, ``StatsLogger``,
         ``BestPrinter``) or functions called with each ``GenerationInfo``.

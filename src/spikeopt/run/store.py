@@ -34,7 +34,7 @@ from ..errors import ConfigError
 
 __all__ = ["RunStore", "STORE_NAME"]
 
-STORE_NAME = "run.sqlite"
+STORE_NAME = "history.sqlite"
 FORMAT = 1
 
 _SCHEMA = """
