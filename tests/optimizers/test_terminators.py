@@ -76,3 +76,13 @@ def test_budget_dicts_from_config_files():
     for bad in ({}, {"evals": 5}):
         with pytest.raises(InvalidParameterError, match="budget dict"):
             as_terminator(bad)
+
+
+def test_a_combination_reports_the_member_that_fired():
+    from spikeopt.optimizers import MaxEvaluations, RunStatus, TargetLoss
+
+    term = MaxEvaluations(4000) | TargetLoss(0.0)
+    status = RunStatus(evaluations=2112, generations=66, best_loss=0.0, elapsed=1.0,
+                       best_history=[0.0])
+    assert term.done(status)
+    assert term.reason(status) == "TargetLoss(target=0.0)"

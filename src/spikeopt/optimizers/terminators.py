@@ -52,6 +52,10 @@ class Terminator:
     def done(self, status: RunStatus) -> bool:
         return self.progress(status) >= 1.0
 
+    def reason(self, status: RunStatus) -> str:
+        """What stopped the run (the member that fired, for combinations)."""
+        return repr(self)
+
     def __or__(self, other: Terminator) -> AnyOf:
         return AnyOf((self, as_terminator(other)))
 
@@ -160,6 +164,9 @@ class AnyOf(Terminator):
 
     def progress(self, status: RunStatus) -> float:
         return max(m.progress(status) for m in self.members)
+
+    def reason(self, status: RunStatus) -> str:
+        return next((m.reason(status) for m in self.members if m.done(status)), repr(self))
 
     def __or__(self, other):
         return AnyOf((*self.members, as_terminator(other)))

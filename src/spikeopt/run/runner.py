@@ -112,7 +112,7 @@ class Runner:
 
     def _stop_reason(self) -> str | None:
         if self.terminator.done(self.status):
-            return f"terminator: {self.terminator!r}"
+            return f"terminator: {self.terminator.reason(self.status)}"
         return getattr(self.optimizer, "stop_reason", None)
 
     # -- evaluation ------------------------------------------------------------
