@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from ..params import Parameter
+from ._math import fast_exp
 from .base import Model
 
 __all__ = ["ADEX"]
@@ -26,7 +27,7 @@ def _step(st, pr, I, dt, spk):
     for j in range(V.size):
         Vj = V[j]
         wj = w[j]
-        dV = (-gL[j] * (Vj - EL[j]) + gL[j] * DT[j] * np.exp((Vj - VT[j]) / DT[j]) - wj + I[j])
+        dV = (-gL[j] * (Vj - EL[j]) + gL[j] * DT[j] * fast_exp((Vj - VT[j]) / DT[j]) - wj + I[j])
         Vn = Vj + dt * dV / C[j]
         wn = wj + dt * (a[j] * (Vj - EL[j]) - wj) / tw[j]
         s = Vn >= Vp[j]

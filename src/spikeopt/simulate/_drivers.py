@@ -30,7 +30,7 @@ def _drop_stale_cache() -> None:
     here = Path(__file__).resolve()
     models = here.parents[1] / "models"
     sources = [here, here.with_name("_engine.py"), models / "adex.py",
-               models / "izhikevich.py", models / "lif.py"]
+               models / "izhikevich.py", models / "lif.py", models / "_math.py"]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
     cache = here.parent / "__pycache__"
     stamp = cache / "_drivers.sources.sha256"
