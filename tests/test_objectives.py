@@ -5,7 +5,8 @@ import pytest
 
 from spikeopt import simulate, stimuli
 from spikeopt.errors import ConfigError
-from spikeopt.objectives import CellObjective, Term
+from spikeopt.fitting.cell_objective import CellObjective
+from spikeopt.objectives import Term
 
 TRUTH = {"a": 4.0, "b": 60.0, "tau_w": 120.0, "V_T": -50.0}
 FIXED = {"C": 200.0, "g_L": 10.0}

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spikeopt import Parameter, ParameterSpace
+from spikeopt._rng import check_rng
 from spikeopt.errors import InvalidParameterError, ShapeError, UnknownNameError
-from spikeopt.params import check_rng
 
 SPACE = ParameterSpace({
     "a": (0.01, 0.1),

@@ -14,10 +14,10 @@ from .errors import (
     SpikeoptError,
     UnknownNameError,
 )
-from .fit import fit  # the function shadows the subpackage (spikeopt.fit.* still imports)
+from .fitting import fit
 from .params import Parameter, ParameterSpace
 from .run import Result, optimize, resume
-from .simulate import SimResult, simulate  # likewise shadows the subpackage
+from .simulation import SimResult, simulate
 from .spikes import SpikeTrains
 from .validation import ValidationReport, validate
 

@@ -25,33 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from ._rng import check_rng
 from .errors import InvalidParameterError, ShapeError, UnknownNameError
 
-__all__ = ["Parameter", "ParameterSpace", "check_rng"]
-
-
-def check_rng(
-    rng: int | np.random.Generator | np.random.SeedSequence | None,
-) -> np.random.Generator:
-    """Normalise a seed into a :class:`numpy.random.Generator`.
-
-    ``None`` is refused on purpose: every random draw in spikeopt must be
-    reproducible, so pass an int seed or a Generator.
-    """
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, np.random.SeedSequence):
-        return np.random.default_rng(rng)
-    if rng is None:
-        raise InvalidParameterError(
-            "The 'rng' parameter must be an int seed or a numpy Generator (spikeopt never "
-            "draws from an unseeded generator). Got None instead."
-        )
-    if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise InvalidParameterError(
-        f"The 'rng' parameter must be an int seed or a numpy Generator. Got {rng!r} instead."
-    )
+__all__ = ["Parameter", "ParameterSpace"]
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._rng import check_rng
 from .errors import InvalidParameterError, ShapeError, check_positive
-from .params import check_rng
 
 __all__ = ["Stimulus", "step", "ramp", "sine", "ou_noise", "from_array", "stack"]
 

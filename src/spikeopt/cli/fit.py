@@ -29,7 +29,7 @@ def _print_summary(result, out: Path) -> None:
 
 
 def run(args) -> int:
-    from ..fit import fit, load_config
+    from ..fitting import fit, load_config
 
     cfg = load_config(args.config)
     result = fit(cfg, progress=not args.no_progress, overwrite=args.overwrite)
@@ -47,7 +47,7 @@ class Resume:
 
     @staticmethod
     def run(args) -> int:
-        from ..fit import resume_fit
+        from ..fitting import resume_fit
 
         result = resume_fit(args.run_dir, budget=args.budget, progress=not args.no_progress)
         _print_summary(result, Path(args.run_dir))
@@ -61,7 +61,7 @@ class Report:
 
     @staticmethod
     def run(args) -> int:
-        from ..fit import finalize
+        from ..fitting import finalize
         from ..run.result import Result
         from ..run.store import RunStore
 

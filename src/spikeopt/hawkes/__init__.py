@@ -16,7 +16,8 @@ imported only when used; figures need matplotlib (:mod:`spikeopt.hawkes.plots`).
 """
 
 from .diagnostics import RescalingResult, rescaled_intervals, time_rescaling
-from .estimate import HawkesEstimate, fit
+from .estimate import HawkesEstimate
+from .fitting import fit
 from .likelihood import log_likelihood, log_likelihood_and_grad, prepare_events
 from .mle import adjust_pvalues, fit_mle, lrt_pvalues
 from .simulate import simulate, spectral_radius, stationary_rates

@@ -1,4 +1,4 @@
-"""The result record of a Hawkes fit and the :func:`fit` entry point."""
+"""The result record of a Hawkes fit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from ..errors import InvalidParameterError
 
-__all__ = ["HawkesEstimate", "fit"]
+__all__ = ["HawkesEstimate"]
 
 
 @dataclass
@@ -158,32 +158,3 @@ class HawkesEstimate:
             f"loglik={self.log_likelihood:.6g}, beta={bs} 1/ms, "
             f"spectral_radius={self.spectral_radius:.3g}{sig})"
         )
-
-
-def fit(spikes, method: str = "mle", **options) -> HawkesEstimate:
-    """Fit a multivariate exponential-kernel Hawkes process to spike trains.
-
-    Parameters
-    ----------
-    spikes : SpikeTrains or list of arrays
-        D trains, spike times in ms, observed on ``[0, t_stop]``.
-    method : {"mle", "mcmc"}
-        ``"mle"``: maximum likelihood (:func:`spikeopt.hawkes.mle.fit_mle`);
-        ``"mcmc"``: NUTS posterior with numpyro (:func:`spikeopt.hawkes.mcmc.fit_mcmc`,
-        needs the ``mcmc`` extra: ``pip install 'spikeopt[mcmc]'``).
-    **options
-        Passed to the chosen method (keyword-only; unknown keys are refused).
-
-    Returns
-    -------
-    HawkesEstimate
-    """
-    if method == "mle":
-        from .mle import fit_mle
-
-        return fit_mle(spikes, **options)
-    if method == "mcmc":
-        from .mcmc import fit_mcmc
-
-        return fit_mcmc(spikes, **options)
-    raise InvalidParameterError(f"method must be 'mle' or 'mcmc'. Got {method!r} instead.")

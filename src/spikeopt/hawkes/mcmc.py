@@ -23,8 +23,8 @@ import time
 
 import numpy as np
 
+from .._rng import check_rng
 from ..errors import InvalidParameterError
-from ..params import check_rng
 from .estimate import HawkesEstimate
 from .likelihood import (
     HawkesEvents,

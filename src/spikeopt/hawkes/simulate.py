@@ -8,8 +8,8 @@ import warnings
 import numba as nb
 import numpy as np
 
+from .._rng import check_rng
 from ..errors import SimulationError, check_positive
-from ..params import check_rng
 from ..spikes import SpikeTrains
 from .likelihood import check_params
 

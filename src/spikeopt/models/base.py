@@ -10,7 +10,7 @@ It updates ``state`` in place (forward Euler over ``dt``), applies the reset of
 the neurons that crossed threshold, flags them in ``spiked`` and returns True
 when any neuron of the block spiked or its membrane potential became NaN (the
 driver then records spikes and failures; otherwise it skips the block). ``state[0]`` is
-the membrane potential in mV. The driver in :mod:`spikeopt.simulate` loops over
+the membrane potential in mV. The driver in :mod:`spikeopt.simulation` loops over
 time inside each block and over blocks in parallel.
 """
 

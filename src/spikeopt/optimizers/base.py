@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from .._rng import check_rng
 from ..errors import InvalidParameterError, ShapeError
-from ..params import ParameterSpace, check_rng
+from ..params import ParameterSpace
 
 __all__ = ["Optimizer", "as_losses"]
 

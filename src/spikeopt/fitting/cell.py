@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import metrics
 from .. import models as _models
-from ..objectives import CellObjective, Term
+from ..objectives import Term
 from ..optimizers import MaxEvaluations, MaxGenerations, Stagnation, TargetLoss, WallTime
 from ..params import Parameter, ParameterSpace
 from ..run import ProgressBar, optimize, register_objective_factory
@@ -18,6 +18,7 @@ from ..run import resume as _resume
 from ..run.store import RunStore
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
+from .cell_objective import CellObjective
 from .config import load_config
 
 __all__ = ["fit", "resume_fit", "finalize", "build_objective", "build_space", "load_data",
@@ -194,7 +195,8 @@ def finalize(cfg: dict, result, rec=None, *, report: bool = True) -> dict:
     if report:
         from .report import write_report
 
-        write_report(cfg, result, rec, sim, scores, out)
+        write_report(cfg, result, rec, sim, scores, out, target=_target(rec),
+                     space_cfg=build_space(cfg).to_config())
     return scores
 
 
@@ -206,7 +208,7 @@ def _target(rec) -> SpikeTrains:
 
 def simulate_best(cfg: dict, params: dict, rec):
     """The best model under every sweep of the recording, with its voltage."""
-    from ..simulate import simulate
+    from ..simulation import simulate
 
     dt = cfg["simulation"].get("dt_ms") or rec.dt_ms
     step = max(int(round(rec.dt_ms / dt)), 1)

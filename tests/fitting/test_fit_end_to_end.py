@@ -20,7 +20,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "demo_adex.yaml"
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "demo"
-    from spikeopt.fit import load_config
+    from spikeopt.fitting import load_config
 
     cfg = load_config(EXAMPLE)
     cfg["output"] = str(out)
@@ -95,7 +95,7 @@ def test_izhikevich2007_cli_fit_and_resume_extends_the_budget(tmp_path, capsys):
 
 
 def test_processes_executor_gives_the_serial_result(tmp_path):
-    from spikeopt.fit import load_config
+    from spikeopt.fitting import load_config
 
     results = []
     for ex in ("serial", {"name": "processes", "workers": 2}):

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from spikeopt.errors import ConfigError
-from spikeopt.fit import load_config, validate_config
+from spikeopt.fitting import load_config, validate_config
 
 BASE = {
     "data": {"path": "rec.npz", "train_sweeps": [0, 1], "test_sweeps": [2]},

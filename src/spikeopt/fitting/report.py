@@ -151,19 +151,14 @@ def _table(rows: list[dict], cols: list[str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def write_report(cfg: dict, result, rec, sim, scores: dict, out: Path) -> Path:
-    """Figures (PNG, GIF) and report.html in ``out``."""
+def write_report(cfg: dict, result, rec, sim, scores: dict, out: Path, *, target,
+                 space_cfg: dict) -> Path:
+    """Figures (PNG, GIF) and report.html in ``out``; ``target`` is the recorded
+    SpikeTrains (ms) and ``space_cfg`` the fitted space's ``to_config()``."""
     history = result.history
     names = list(getattr(rec, "sweep_names", None) or
                  [f"sweep {i}" for i in range(rec.n_sweeps)])
-    from .cell import _target
-
-    target = _target(rec)
     train, test = cfg["data"]["train_sweeps"], cfg["data"]["test_sweeps"]
-    space_cfg = {}
-    from .cell import build_space
-
-    space_cfg = build_space(cfg).to_config()
     figs = {}
     figs["raster_train"] = _save(raster_figure(sim, target, train, names, "training sweeps"),
                                  out / "raster_train.png")

@@ -1,0 +1,137 @@
+"""The single-cell problem's objective: simulate, then score with the terms.
+
+A :class:`CellObjective` is a picklable callable ``objective(params) -> losses``
+for :func:`spikeopt.optimize`: it simulates all P candidates under all S
+training sweeps in one call and scores them against the recorded spikes (and
+voltage) with one or several :class:`~spikeopt.objectives.Term` s. Lower is
+better. A candidate whose simulation diverges gets NaN, which the runner turns
+into its penalty and records as the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import models as _models
+from ..errors import ConfigError, InvalidParameterError
+from ..objectives import Term
+from ..simulation import simulate
+from ..spikes import SpikeTrains
+from ..stimuli import Stimulus
+
+__all__ = ["CellObjective"]
+
+
+class CellObjective:
+    """Score P candidates of ``model`` against S recorded training sweeps.
+
+    Parameters
+    ----------
+    model : str or Model
+    current_pA : array (S, T)
+        Injected current of each training sweep, sampled every ``data_dt_ms``.
+    target : SpikeTrains
+        Recorded spike times (ms), one row per sweep.
+    data_dt_ms : float
+        Sampling interval of the recording.
+    terms : sequence of Term (or configs)
+    fixed : dict, optional
+        Parameter values set but not fitted (model units).
+    sim_dt_ms : float, optional
+        Simulation step (default: the data's dt). Must divide ``data_dt_ms``
+        when the voltage term is used.
+    voltage_mV : array (S, T), optional
+        Recorded voltage (needed by the ``voltage`` term).
+    multi_objective : bool
+        Return (P, M) with one column per term instead of their weighted sum.
+    """
+
+    def __init__(self, model, current_pA, target: SpikeTrains, data_dt_ms: float, terms,
+                 *, fixed=None, sim_dt_ms: float | None = None, voltage_mV=None,
+                 multi_objective: bool = False):
+        self.model = _models.get(model)
+        self.current = np.atleast_2d(np.asarray(current_pA, dtype=np.float64))
+        self.data_dt = float(data_dt_ms)
+        self.sim_dt = float(sim_dt_ms or data_dt_ms)
+        self.target = target
+        if len(target) != self.current.shape[0]:
+            raise InvalidParameterError(
+                f"target has {len(target)} sweeps but current_pA has {self.current.shape[0]}."
+            )
+        self.terms = [t if isinstance(t, Term) else Term.from_config(t) for t in terms]
+        if not self.terms:
+            raise ConfigError("The objective needs at least one term.")
+        self.fixed = dict(fixed or {})
+        for name in self.fixed:
+            self.model.parameter(name)  # raises with the list of valid names
+        self.voltage = None if voltage_mV is None else np.atleast_2d(np.asarray(voltage_mV))
+        self.needs_v = any(t.needs_voltage for t in self.terms)
+        if self.needs_v and self.voltage is None:
+            raise ConfigError("The 'voltage' objective needs recorded voltage (voltage_mV).")
+        ratio = self.data_dt / self.sim_dt
+        self.v_step = int(round(ratio))
+        if self.needs_v and abs(ratio - self.v_step) > 1e-9:
+            raise ConfigError(
+                f"sim_dt_ms ({self.sim_dt}) must divide the data dt ({self.data_dt}) for the "
+                "voltage term."
+            )
+        self.multi = bool(multi_objective)
+        self.stimulus = Stimulus(self.current, self.data_dt)
+        self._tiled: SpikeTrains | None = None
+        self._vref: dict = {}
+        self.t_stop = self.stimulus.duration
+        if target.t_stop is None:
+            self.target = SpikeTrains(target.times, target.offsets, t_stop=self.t_stop)
+
+    def tiled_target(self, P: int) -> SpikeTrains:
+        """The S target sweeps repeated for P candidates (candidate-major rows)."""
+        S = len(self.target)
+        if self._tiled is None or len(self._tiled) != P * S:
+            self._tiled = self.target.take(np.tile(np.arange(S), P))
+        return self._tiled
+
+    def voltage_reference(self, clip_mV: float):
+        """(mask (S, T), scale (S,), clipped data (S, T)) for the voltage term: the
+        samples outside [-2, +10] ms around recorded spikes, data clipped at ``clip_mV``,
+        and the s.d. (mV) of each sweep's kept samples."""
+        key = float(clip_mV)
+        if key not in self._vref:
+            S, T = self.voltage.shape
+            mask = np.ones((S, T), dtype=bool)
+            for s in range(S):
+                t = self.target[s]
+                lo = np.clip(np.floor((t - 2.0) / self.data_dt).astype(np.int64), 0, T)
+                hi = np.clip(np.floor((t + 10.0) / self.data_dt).astype(np.int64) + 1, 0, T)
+                cover = np.zeros(T + 1, dtype=np.int64)
+                np.add.at(cover, lo, 1)
+                np.add.at(cover, hi, -1)
+                mask[s] = np.cumsum(cover[:T]) == 0
+                if not mask[s].any():  # a sweep that is all spikes: use every sample
+                    mask[s] = True
+            data = np.minimum(self.voltage, key)
+            scale = np.array([max(float(data[s][mask[s]].std()), 1e-3) for s in range(S)])
+            self._vref[key] = (mask, scale, data)
+        return self._vref[key]
+
+    @property
+    def n_objectives(self) -> int:
+        return len(self.terms) if self.multi else 1
+
+    def simulate(self, params: Mapping[str, np.ndarray], stimulus: Stimulus | None = None,
+                 record_v: bool = False):
+        """Simulate the candidates (fixed values added) under the training sweeps or
+        ``stimulus``."""
+        P = len(np.atleast_1d(next(iter(params.values())))) if params else 1
+        full = {k: np.full(P, float(v)) for k, v in self.fixed.items()}
+        full.update({k: np.asarray(v, dtype=np.float64) for k, v in params.items()})
+        return simulate(self.model, full, stimulus or self.stimulus, dt=self.sim_dt,
+                        record_v=record_v, v_every=self.v_step)
+
+    def __call__(self, params: Mapping[str, np.ndarray]) -> np.ndarray:
+        res = self.simulate(params, record_v=self.needs_v)
+        cols = [t.evaluate(res, self) for t in self.terms]
+        L = np.stack(cols, axis=1)
+        L[res.failed_candidates] = np.nan  # the runner records these as failed
+        return L if self.multi else L.sum(axis=1)

@@ -1,0 +1,1 @@
+"""Spiking network descriptions (populations, projections, inputs)."""
