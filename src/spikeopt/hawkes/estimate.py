@@ -9,8 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidParameterError
-
 __all__ = ["HawkesEstimate"]
 
 
