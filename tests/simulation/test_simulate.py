@@ -147,7 +147,7 @@ def test_t_stop_and_resampled_stimulus():
 @pytest.mark.parametrize(
     ("kwargs", "exc", "pattern"),
     [
-        ({"model": "hh"}, UnknownNameError, "Unknown model 'hh'.*izhikevich"),
+        ({"model": "no_such_model"}, UnknownNameError, "Unknown model 'no_such_model'.*izhikevich"),
         ({"params": {"zz": 1.0}}, UnknownNameError, "no parameter.*'zz'.*'a'"),
         ({"params": {"a": [0.1, 0.2], "b": [0.2, 0.2, 0.2]}}, InvalidParameterError,
          "one length P"),

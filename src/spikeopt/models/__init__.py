@@ -3,7 +3,7 @@ step kernels, in a registry by name.
 
 >>> from spikeopt import models
 >>> models.available()
-['adex', 'izhikevich', 'izhikevich2007', 'lif']
+['adex', 'hh', 'izhikevich', 'izhikevich2007', 'lif', 'traub_miles']
 >>> models.get("adex").parameter("tau_w").unit
 'ms'
 """
@@ -13,13 +13,17 @@ from __future__ import annotations
 from ..errors import InvalidParameterError, UnknownNameError
 from .adex import ADEX
 from .base import Model
+from .hh import HH
 from .izhikevich import IZHIKEVICH, IZHIKEVICH2007
 from .lif import LIF
 from .presets import PRESETS, get_preset
+from .traub_miles import TRAUB_MILES
 
 __all__ = ["Model", "available", "get", "register", "get_preset", "PRESETS"]
 
-_REGISTRY: dict[str, Model] = {m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX)}
+_REGISTRY: dict[str, Model] = {
+    m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX, HH, TRAUB_MILES)
+}
 
 
 def available() -> list[str]:

@@ -26,6 +26,7 @@ def _step(st, pr, I, dt, spk):
     v, cd = st[0], st[1]
     tau, R, EL, Vth, Vr, tref = pr[0], pr[1], pr[2], pr[3], pr[4], pr[5]
     ev = False
+    inv_dt = 1.0 / dt  # one division per step, not per neuron
     for j in range(v.size):
         cdj = cd[j] - 1.0
         active = cdj <= 0.0
@@ -35,7 +36,7 @@ def _step(st, pr, I, dt, spk):
         s = active and vn > Vth[j]
         v[j] = Vr[j] if s else vn
         # refractory countdown in steps (Brian2: int((t_ref + 1e-3*dt)/dt))
-        cd[j] = np.floor((tref[j] + 1e-3 * dt) / dt) if s else (cdj if cdj > 0.0 else 0.0)
+        cd[j] = np.floor((tref[j] + 1e-3 * dt) * inv_dt) if s else (cdj if cdj > 0.0 else 0.0)
         spk[j] = s
         ev = ev | s | (vn != vn)  # a spike or NaN: the driver looks at the block
     return ev

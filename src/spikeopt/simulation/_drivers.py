@@ -10,42 +10,23 @@ argument tuple (see ``_engine._drive``).
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from numba import njit
 
+from .._numba_cache import MODEL_SOURCES, drop_stale_cache
 from ..models.adex import _step as _adex
+from ..models.hh import _step as _hh
 from ..models.izhikevich import _step2003, _step2007
 from ..models.lif import _step as _lif
+from ..models.traub_miles import _step as _tm
 from ._engine import drive_inline
 
 __all__ = ["DRIVERS"]
 
 
-def _drop_stale_cache() -> None:
-    """numba keys a cached function on its own file only, but these wrappers inline
-    the driver and the model steps from other files: drop their cache entries when
-    any of those sources changed (a stale entry would run the old code)."""
-    here = Path(__file__).resolve()
-    models = here.parents[1] / "models"
-    sources = [here, here.with_name("_engine.py"), models / "adex.py",
-               models / "izhikevich.py", models / "lif.py", models / "_math.py"]
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
-    cache = here.parent / "__pycache__"
-    stamp = cache / "_drivers.sources.sha256"
-    try:
-        if stamp.exists() and stamp.read_text() == digest:
-            return
-        for f in cache.glob("_drivers.*.nb[ic]"):
-            f.unlink(missing_ok=True)
-        cache.mkdir(exist_ok=True)
-        stamp.write_text(digest)
-    except OSError:  # a read-only install: numba then caches elsewhere or not at all
-        pass
-
-
-_drop_stale_cache()
+# numba cannot see that these wrappers inline the driver and the model steps
+drop_stale_cache(__file__, [Path(__file__).with_name("_engine.py"), *MODEL_SOURCES])
 
 
 @njit(parallel=True, cache=True)
@@ -88,10 +69,32 @@ def _lif_s(args):
     drive_inline(_lif, args)
 
 
+@njit(parallel=True, cache=True)
+def _hh_p(args):
+    drive_inline(_hh, args)
+
+
+@njit(cache=True)
+def _hh_s(args):
+    drive_inline(_hh, args)
+
+
+@njit(parallel=True, cache=True)
+def _tm_p(args):
+    drive_inline(_tm, args)
+
+
+@njit(cache=True)
+def _tm_s(args):
+    drive_inline(_tm, args)
+
+
 # step function -> (parallel driver, serial driver)
 DRIVERS = {
     _step2003: (_izh_p, _izh_s),
     _step2007: (_izh07_p, _izh07_s),
     _adex: (_adex_p, _adex_s),
     _lif: (_lif_p, _lif_s),
+    _hh: (_hh_p, _hh_s),
+    _tm: (_tm_p, _tm_s),
 }
