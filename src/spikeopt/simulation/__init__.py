@@ -1,5 +1,9 @@
-"""Batched single-neuron simulation: a whole population of candidates, each with
-its own parameters, in one compiled call.
+"""Batched simulation: a whole population of candidates — single neurons or
+whole networks, each with its own parameters — in one compiled call.
+
+Networks are simulated by :func:`.network.simulate_network` (conventions in
+:mod:`._network_kernel` and docs/network.md); the rest of this module is the
+single-cell path.
 
 Numerical method
 ----------------
@@ -20,12 +24,14 @@ import numpy as np
 
 from .. import models as _models
 from ..errors import InvalidParameterError, ShapeError, check_positive
+from ..network.spec import Network
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
 from ._drivers import DRIVERS
 from ._engine import block_size, compact, drive_parallel, drive_serial
+from .network import NetworkResult, simulate_network
 
-__all__ = ["simulate", "SimResult"]
+__all__ = ["simulate", "SimResult", "NetworkResult"]
 
 _METHODS = ("euler",)
 
@@ -116,16 +122,26 @@ def _current_matrix(stim: Stimulus, dt: float, n_steps: int, P: int, S: int, dty
     return np.ascontiguousarray(mat.T, dtype=dtype), col.astype(np.int64)
 
 
-def simulate(model, params, stimulus, *, dt: float = 0.1, t_stop: float | None = None,
-             record_v: bool = False, v_every: int = 1, method: str = "euler",
-             initial: dict | None = None, dtype=np.float64) -> SimResult:
-    """Simulate P candidates × S sweeps in one compiled call.
+def simulate(model, params=None, stimulus=None, *, dt: float = 0.1,
+             t_stop: float | None = None, record_v: bool = False, v_every: int = 1,
+             method: str = "euler", initial: dict | None = None, dtype=np.float64,
+             **network_options):
+    """Simulate P candidates × S sweeps — or P candidate networks — in one compiled call.
+
+    Networks: ``simulate(net, params, t_stop=..., dt=..., seed=...)`` with a
+    :class:`~spikeopt.network.Network` (or its description dict) and ``params``
+    mapping dotted paths of the description to (P,) values returns a
+    :class:`~spikeopt.simulation.network.NetworkResult`. Further keywords:
+    ``seed`` (int, or one SeedSequence/int per candidate), ``generation``,
+    ``frozen``, ``record`` (population names), ``record_state``
+    (``{"pop.var": indices}``), ``state_every`` (steps), ``rate_bin_ms``,
+    ``max_rate_hz``, ``rate_window_ms``, ``silence_ms``; see docs/network.md.
 
     Parameters
     ----------
-    model : str or Model
-        ``"lif"``, ``"izhikevich"``, ``"izhikevich2007"``, ``"adex"`` or a
-        :class:`spikeopt.models.Model`.
+    model : str, Model, Network or dict
+        ``"lif"``, ``"izhikevich"``, ``"izhikevich2007"``, ``"adex"``, ``"hh"``,
+        ``"traub_miles"`` or a :class:`spikeopt.models.Model`; or a network.
     params : dict of str -> float or (P,) array
         Values in the model's units; scalars broadcast, missing ones take defaults.
     stimulus : Stimulus or array
@@ -162,6 +178,20 @@ def simulate(model, params, stimulus, *, dt: float = 0.1, t_stop: float | None =
     >>> res.spikes.counts().tolist()  # regular spiking vs fast spiking
     [6, 17]
     """
+    if isinstance(model, Network) or (isinstance(model, dict) and "populations" in model):
+        if stimulus is not None:
+            raise InvalidParameterError(
+                "A network takes its inputs from its description ('inputs', 'current'); "
+                "pass no stimulus.")
+        if t_stop is None:
+            raise InvalidParameterError("simulate(network, ...) needs t_stop (ms).")
+        return simulate_network(model, params, t_stop=t_stop, dt=dt, **network_options)
+    if network_options:
+        raise InvalidParameterError(
+            f"Unknown keyword(s) {sorted(network_options)} for a single-cell simulation.")
+    if stimulus is None:
+        raise InvalidParameterError(
+            "simulate(model, params, stimulus) needs a stimulus (a Stimulus or current array).")
     m = _models.get(model)
     dt = check_positive("dt", dt, where="simulate")
     if method not in _METHODS:
