@@ -5,7 +5,7 @@ import spikeopt
 CORE = {
     "ConfigError", "InvalidParameterError", "Parameter", "ParameterSpace", "ShapeError",
     "SimResult", "SimulationError", "SpikeTrains", "SpikeoptError", "UnknownNameError",
-    "io", "metrics", "models", "simulate", "stimuli",
+    "io", "metrics", "models", "simulate", "stimuli", "Network", "NetworkResult", "network",
 }
 
 
@@ -17,3 +17,7 @@ def test_core_members_are_exported():
 
 def test_simulate_is_the_function():
     assert callable(spikeopt.simulate) and spikeopt.simulate.__name__ == "simulate"
+
+
+def test_network_is_the_class():
+    assert spikeopt.Network is spikeopt.network.Network

@@ -4,7 +4,7 @@ The public surface is listed in ``__all__`` and pinned by
 ``tests/test_exported_members.py``.
 """
 
-from . import hawkes, io, metrics, models, optimizers, stimuli
+from . import hawkes, io, metrics, models, network, optimizers, stimuli
 from ._version import __version__
 from .errors import (
     ConfigError,
@@ -15,15 +15,18 @@ from .errors import (
     UnknownNameError,
 )
 from .fitting import fit
+from .network import Network
 from .params import Parameter, ParameterSpace
 from .run import Result, optimize, resume
-from .simulation import SimResult, simulate
+from .simulation import NetworkResult, SimResult, simulate
 from .spikes import SpikeTrains
 from .validation import ValidationReport, validate
 
 __all__ = [
     "ConfigError",
     "InvalidParameterError",
+    "Network",
+    "NetworkResult",
     "Parameter",
     "ParameterSpace",
     "Result",
@@ -40,6 +43,7 @@ __all__ = [
     "io",
     "metrics",
     "models",
+    "network",
     "optimize",
     "optimizers",
     "resume",

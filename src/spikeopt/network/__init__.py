@@ -11,8 +11,9 @@ See docs/network.md for the description format and :func:`spikeopt.simulate`
 for simulating a population of candidate networks.
 """
 
+from . import library
 from .connect import RULES
 from .spec import CONNECTORS, NETWORK_MODELS, SYNAPSES, Input, Network, Population, Projection
 
-__all__ = ["Network", "Population", "Projection", "Input", "CONNECTORS", "SYNAPSES",
+__all__ = ["Network", "Population", "Projection", "Input", "CONNECTORS", "SYNAPSES", "library",
            "NETWORK_MODELS", "RULES"]

@@ -90,9 +90,12 @@ def _number(where: str, x) -> float:
             import numpy as np
 
             if isinstance(x, np.integer | np.floating):
-                return float(x)
+                x = float(x)
         except ImportError:  # pragma: no cover
             pass
+        if not isinstance(x, float):
+            raise _fail(where, f"expected a number. Got {x!r}.")
+    if x != x:
         raise _fail(where, f"expected a number. Got {x!r}.")
     return float(x)
 
@@ -216,7 +219,8 @@ def _link(where: str, path: str, spec: Mapping, leaves: dict, sizes: tuple | Non
     if conn is None:
         raise _fail(where, "missing key 'connector' (e.g. {rule: fixed_probability, p: 0.1}).")
     if not isinstance(conn, Mapping) or "rule" not in conn:
-        raise _fail(f"{where}.connector", f"needs a 'rule', one of {sorted(CONNECTORS)}.")
+        raise _fail(f"{where}.connector", f"needs a 'rule', one of {sorted(CONNECTORS)}. "
+                                          f"Got {conn!r}.")
     rule = conn["rule"]
     if rule not in CONNECTORS:
         raise _fail(f"{where}.connector.rule",
@@ -271,13 +275,16 @@ def _link(where: str, path: str, spec: Mapping, leaves: dict, sizes: tuple | Non
     if spec.get("plasticity") is not None:
         pl = spec["plasticity"]
         if not isinstance(pl, Mapping) or pl.get("type") not in PLASTICITY:
-            raise _fail(f"{where}.plasticity", f"needs a 'type', one of {sorted(PLASTICITY)}.")
+            raise _fail(f"{where}.plasticity", f"needs a 'type', one of {sorted(PLASTICITY)}. "
+                                               f"Got {pl!r}.")
         defaults = PLASTICITY[pl["type"]]
         _check_keys(f"{where}.plasticity", pl, {"type", *defaults})
         plast = {}
         for k, d in defaults.items():
             leaf = f"{path}.plasticity.{k}"
             leaves[leaf] = _number(f"{where}.plasticity.{k}", pl.get(k, d))
+            if k.startswith("tau") and leaves[leaf] <= 0:
+                raise _fail(f"{where}.plasticity.{k}", f"must be > 0 ms. Got {pl.get(k)!r}.")
             plast[k] = leaf
         if delay.kind != "const" or (explicit is not None and explicit["delay_ms"] is not None):
             raise _fail(f"{where}.delay_ms", "a plastic projection takes one delay for all its "
@@ -440,7 +447,9 @@ class Network:
         (``sizes`` overrides the description's, e.g. one candidate's)."""
         size = {**self.sizes, **{k: int(v) for k, v in sizes.items()}}
         for i in self.inputs.values():
-            size[i.name] = int(self.leaves[i.size]) if i.type == "poisson" else len(i.times_ms)
+            if i.name not in sizes:
+                size[i.name] = (int(self.leaves[i.size]) if i.type == "poisson"
+                                else len(i.times_ms))
         for name, src, tgt, link in self.links():
             where = (f"projections.{name}" if name in self.projections else f"inputs.{name}")
             if link.connector == "one_to_one" and size[src] != size[tgt]:
@@ -448,6 +457,10 @@ class Network:
                                                   f"{size[src]}, {tgt} has {size[tgt]}.")
             if link.explicit is not None:
                 ex = link.explicit
+                if "shape" in ex and tuple(ex["shape"]) != (size[src], size[tgt]):
+                    raise _fail(f"{where}.connector",
+                                f"from_matrix needs an (n_pre, n_post) = ({size[src]}, "
+                                f"{size[tgt]}) matrix. Got shape {tuple(ex['shape'])}.")
                 if ex["pre"].size and (ex["pre"].max() >= size[src]
                                        or ex["post"].max() >= size[tgt]):
                     raise _fail(f"{where}.connector",
@@ -498,7 +511,8 @@ def _population(name: str, p, leaves: dict) -> Population:
 def _input(name: str, s, leaves: dict, pops: dict) -> Input:
     where = path = f"inputs.{name}"
     if not isinstance(s, Mapping) or s.get("type") not in INPUTS:
-        raise _fail(where, f"needs a 'type', one of {sorted(INPUTS)}.")
+        raise _fail(where, f"needs a 'type', one of {sorted(INPUTS)}. Got "
+                           f"{s.get('type') if isinstance(s, Mapping) else s!r}.")
     required, optional = INPUTS[s["type"]]
     _check_keys(where, s, {"type", *required, *optional, *_INPUT_LINK_KEYS},
                 (*required, "target", "connector"))

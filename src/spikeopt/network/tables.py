@@ -127,7 +127,9 @@ def _range_error(path: str, a: np.ndarray) -> str:
     last = path.rsplit(".", 1)[-1]
     if last in ("p", "release_probability", "noise") and ((a < 0) | (a > 1)).any():
         return f"must be a probability in [0, 1]. Got {a.tolist()}."
-    if (last.startswith("tau") or path.endswith("delay_ms")) and (a < 0).any():
+    if last.startswith("tau") and (a <= 0).any():
+        return f"must be > 0. Got {a.tolist()}."
+    if path.endswith("delay_ms") and (a < 0).any():
         return f"must be >= 0. Got {a.tolist()}."
     if last == "rate_hz" and (a < 0).any():
         return f"must be >= 0 Hz. Got {a.tolist()}."
@@ -199,7 +201,7 @@ def build_tables(net: Network, params: Mapping | None, *, seed, generation: int 
                                else len(inp.times_ms))
     for p in range(P):
         if P > 1 or over:
-            net.check_sizes({pop.name: src_n[p, q] for q, pop in enumerate(pops)})
+            net.check_sizes({n: src_n[p, s] for s, n in enumerate(net.sources)})
     n_words = L + n_inp + 1
     gens, words = _streams(seed, generation, P, frozen, n_words)
 

@@ -104,20 +104,31 @@ class NetworkResult:
     def rates(self, name: str) -> np.ndarray:
         """(P, n_bins) population rate in Hz (mean over the population's neurons)
         in bins of :attr:`rate_bin_ms`."""
-        if self.rate_counts is None:
-            raise InvalidParameterError("Population rates were not recorded (rate_bin_ms=None).")
-        q = list(self.sizes).index(name) if name in self.sizes else None
-        if q is None:
-            raise UnknownNameError(f"Unknown population {name!r}; populations: "
-                                   f"{list(self.sizes)}.")
+        q = self._pop_index(name)
         n = np.maximum(self.sizes[name], 1)[:, None]
         return self.rate_counts[:, q, :] / n / (self.rate_bin_ms * 1e-3)
 
     def mean_rate(self, name: str) -> np.ndarray:
-        """(P,) mean firing rate (Hz) of population ``name`` over the whole run."""
-        q = list(self.sizes).index(name)
+        """(P,) mean firing rate (Hz) of population ``name`` over the time each
+        candidate ran (up to its early stop, if any)."""
+        q = self._pop_index(name)
         total = self.rate_counts[:, q, :].sum(axis=1)
-        return total / np.maximum(self.sizes[name], 1) / (self.t_stop * 1e-3)
+        ran = np.where(self.failed, self.fail_time + self.dt, self.t_stop)
+        return total / np.maximum(self.sizes[name], 1) / (ran * 1e-3)
+
+    def _pop_index(self, name: str) -> int:
+        if self.rate_counts is None:
+            raise InvalidParameterError("Population rates were not recorded (rate_bin_ms=None).")
+        if name not in self.sizes:
+            raise UnknownNameError(f"Unknown population {name!r}; populations: "
+                                   f"{list(self.sizes)}.")
+        return list(self.sizes).index(name)
+
+    def _check_candidate(self, candidate: int) -> int:
+        P = self.n_candidates
+        if not 0 <= int(candidate) < P:
+            raise InvalidParameterError(f"candidate must be in [0, {P}). Got {candidate}.")
+        return int(candidate)
 
     def state(self, probe: str, candidate: int = 0) -> np.ndarray:
         """(n_neurons, n_samples) trace of ``probe`` (``"pop.var"``) every
@@ -125,7 +136,7 @@ class NetworkResult:
         if probe not in self.probes:
             raise UnknownNameError(f"Unknown probe {probe!r}; recorded: {list(self.probes)}.")
         sl = self.probes[probe]
-        return self.probe_data[candidate, sl, :]
+        return self.probe_data[self._check_candidate(candidate), sl, :]
 
     def connectivity(self, link: str, candidate: int = 0) -> dict[str, np.ndarray]:
         """Synapses of a projection or input in one candidate: ``pre``, ``post``
@@ -136,6 +147,7 @@ class NetworkResult:
             raise UnknownNameError(f"Unknown projection or input {link!r}; allowed: "
                                    f"{tb.link_names}.")
         l = tb.link_names.index(link)
+        candidate = self._check_candidate(candidate)
         rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d = self._conn
         n_pre = int(tb.src_n[candidate, tb.link_src[l]])
         rows = row_ptr[rp_off[candidate, l]:rp_off[candidate, l] + n_pre + 1]
@@ -225,7 +237,7 @@ def simulate_network(net, params: Mapping | None = None, *, t_stop: float, dt: f
     out_rate = np.zeros((P, tb.n_pop, n_bins), dtype=np.int64)
     pq, pr_, pj, slices = _probes(record_state, net, tb)
     probe_every = int(state_every) if pq.size else 0
-    if probe_every < 0:
+    if pq.size and probe_every < 1:
         raise InvalidParameterError(f"state_every must be >= 1. Got {state_every}.")
     n_samp = -(-n_steps // probe_every) if probe_every else 1
     out_probe = np.full((P, pq.size, n_samp), np.nan)
