@@ -533,6 +533,6 @@ def test_state_every_zero_is_refused():
 
 def test_candidate_out_of_range_is_refused():
     res = spikeopt.simulate(small_net(), t_stop=10.0, seed=0, record_state={"E.v": [0]})
-    for call in (lambda: res.state("E.v", 5), lambda: res.connectivity(res._tables.link_names[0], 5)):
+    for call in (lambda: res.state("E.v", 5), lambda: res.connectivity("EE", 5)):
         with pytest.raises(InvalidParameterError, match="candidate"):
             call()
