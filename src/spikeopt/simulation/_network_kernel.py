@@ -463,10 +463,12 @@ def _candidate(p, n_steps, dt,
                     rq = rv[q]
                     for j in range(N):
                         vq[j] += 0.0 if rq[j] > 0.0 else rs[j]
+                        rs[j] = 0.0
                 else:
                     sq = sv[q]
                     for j in range(N):
                         vq[j] += 0.0 if sq[j] else rs[j]
+                        rs[j] = 0.0
             elif ty == 3:
                 f = chan_par[p, c, 3]
                 d1, d2 = e1[c], e2[c]
@@ -475,12 +477,13 @@ def _candidate(p, n_steps, dt,
                     x = rs[j] * f
                     xa[j] = xa[j] * d1 + x
                     xb[j] = xb[j] * d2 + x
+                    rs[j] = 0.0
             else:
                 d1 = e1[c]
                 xa = xa_[c]
                 for j in range(N):
                     xa[j] = xa[j] * d1 + rs[j]
-            rs[:] = 0.0
+                    rs[j] = 0.0
         # early stops
         if n_fired > 0:
             last_spike = k
