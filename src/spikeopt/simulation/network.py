@@ -314,8 +314,18 @@ def _to_trains(keep, n_rec_p, dt: float, t_stop: float) -> SpikeTrains:
     rows = np.concatenate([k[0].astype(np.int64) + row0[p] for p, k in enumerate(keep)]
                           or [np.zeros(0, np.int64)])
     steps = np.concatenate([k[1] for k in keep] or [np.zeros(0, np.int32)])
-    order = np.argsort(rows, kind="stable")  # events are in time order within a candidate
-    times = steps[order].astype(np.float64) * dt
     counts = np.bincount(rows, minlength=int(row0[-1]))
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    times = np.empty(rows.size)
+    _scatter_times(rows, steps, offsets, float(dt), times)
     return SpikeTrains(times, offsets, t_stop=t_stop, validate=False)
+
+
+@numba.njit(cache=True)
+def _scatter_times(rows, steps, offsets, dt, times):
+    """Counting sort by row (stable: events are in time order within a candidate)."""
+    fill = offsets[:-1].copy()
+    for e in range(rows.size):
+        r = rows[e]
+        times[fill[r]] = steps[e] * dt
+        fill[r] += 1
