@@ -176,6 +176,17 @@ def _count_synapses(src_n, link_src, link_tgt, link_rule, link_par, link_flags, 
     return out
 
 
+def _count_synapses_serial(src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off,
+                           ex_pre, ex_post, seeds):
+    """The same, serially (see the note at the end of the module)."""
+    P = src_n.shape[0]
+    out = np.zeros((P, link_src.size), dtype=np.int64)
+    for p in range(P):
+        _count_one(p, src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off, ex_pre,
+                   ex_post, seeds, out)
+    return out
+
+
 @njit(cache=True)
 def _count_one(p, src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off, ex_pre,
                ex_post, seeds, out):
@@ -196,6 +207,16 @@ def _fill_synapses(src_n, link_src, link_tgt, link_rule, link_par, link_flags, e
     the pairs on the same stream; an explicit weight/delay (not NaN) is used as
     given. ``w_clip`` (L,) True clips weights at 0 (conductances)."""
     for p in prange(src_n.shape[0]):  # the work is in a call (see count_synapses)
+        _fill_one(p, src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off, ex_pre,
+                  ex_post, ex_w, ex_d, seeds, w_kind, w_a, w_b, w_clip, d_kind, d_a, d_b, dt,
+                  rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d)
+
+
+def _fill_synapses_serial(src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off,
+                          ex_pre, ex_post, ex_w, ex_d, seeds, w_kind, w_a, w_b, w_clip, d_kind,
+                          d_a, d_b, dt, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d):
+    """The same, serially."""
+    for p in range(src_n.shape[0]):
         _fill_one(p, src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_off, ex_pre,
                   ex_post, ex_w, ex_d, seeds, w_kind, w_a, w_b, w_clip, d_kind, d_a, d_b, dt,
                   rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d)
@@ -249,7 +270,9 @@ def _fill_one(p, src_n, link_src, link_tgt, link_rule, link_par, link_flags, ex_
 
 # Parallel over candidates, and serial for one candidate (waking numba's thread pool
 # costs more than the work there: 15-20 ms against 3 ms for CUBA's 320 000 synapses).
+# Separate Python functions: numba's disk cache keys an entry on the function, so one
+# function compiled both ways would load the wrong variant.
 count_synapses = njit(parallel=True, cache=True)(_count_synapses)
 fill_synapses = njit(parallel=True, cache=True)(_fill_synapses)
-count_synapses_serial = njit(cache=True)(_count_synapses)
-fill_synapses_serial = njit(cache=True)(_fill_synapses)
+count_synapses_serial = njit(cache=True)(_count_synapses_serial)
+fill_synapses_serial = njit(cache=True)(_fill_synapses_serial)

@@ -505,13 +505,45 @@ def _candidate(p, n_steps, dt,
     n_events[p] = events
 
 
-def _drive(cands, *args):
-    for ci in prange(cands.size):
-        _candidate(cands[ci], *args)
+def _drive_parallel(cands, n_steps, dt, src_n, pop_model, ns, npar, state, st_off, par, pr_off,
+                    iext, nrn_off, link_src, link_tgt, release, plastic, stdp, link_chan, chan_pop,
+                    chan_type, chan_par, inp_kind, inp_par, ev_off, ev_time, ev_idx, inp_seeds,
+                    rel_seeds, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d, rec_pop, cap_off,
+                    out_idx, out_step, out_n, rate_every, out_rate, probe_q, probe_r, probe_j,
+                    probe_every, out_probe, max_count, win_steps, silence_steps, fail_code,
+                    fail_step, n_events):
+    for ci in prange(cands.size):  # explicit arguments: numba does not parallelise *args
+        _candidate(cands[ci], n_steps, dt, src_n, pop_model, ns, npar, state, st_off, par, pr_off,
+                   iext, nrn_off, link_src, link_tgt, release, plastic, stdp, link_chan, chan_pop,
+                   chan_type, chan_par, inp_kind, inp_par, ev_off, ev_time, ev_idx, inp_seeds,
+                   rel_seeds, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d, rec_pop, cap_off,
+                   out_idx, out_step, out_n, rate_every, out_rate, probe_q, probe_r, probe_j,
+                   probe_every, out_probe, max_count, win_steps, silence_steps, fail_code,
+                   fail_step, n_events)
 
 
-# A prange body that allocates would let numba hoist loop-invariant allocations
-# out of the loop (shared scratch between threads); the call keeps each
-# candidate's scratch its own.
-run_parallel = njit(parallel=True, cache=True, error_model="numpy")(_drive)
-run_serial = njit(cache=True, error_model="numpy")(_drive)
+def _drive_serial(cands, n_steps, dt, src_n, pop_model, ns, npar, state, st_off, par, pr_off, iext,
+                  nrn_off, link_src, link_tgt, release, plastic, stdp, link_chan, chan_pop,
+                  chan_type, chan_par, inp_kind, inp_par, ev_off, ev_time, ev_idx, inp_seeds,
+                  rel_seeds, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d, rec_pop, cap_off,
+                  out_idx, out_step, out_n, rate_every, out_rate, probe_q, probe_r, probe_j,
+                  probe_every, out_probe, max_count, win_steps, silence_steps, fail_code,
+                  fail_step, n_events):
+    for ci in range(cands.size):
+        _candidate(cands[ci], n_steps, dt, src_n, pop_model, ns, npar, state, st_off, par, pr_off,
+                   iext, nrn_off, link_src, link_tgt, release, plastic, stdp, link_chan, chan_pop,
+                   chan_type, chan_par, inp_kind, inp_par, ev_off, ev_time, ev_idx, inp_seeds,
+                   rel_seeds, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d, rec_pop, cap_off,
+                   out_idx, out_step, out_n, rate_every, out_rate, probe_q, probe_r, probe_j,
+                   probe_every, out_probe, max_count, win_steps, silence_steps, fail_code,
+                   fail_step, n_events)
+
+
+# Two functions, not one compiled twice: numba's cache keys an entry on the Python
+# function, so a parallel and a serial compilation of one function overwrite each
+# other on disk (the parallel one then ran serially). The prange body is a call, so
+# that numba hoists no loop-invariant allocation out of it (shared between threads);
+# its arguments are explicit because numba does not parallelise a loop over *args.
+run_parallel = njit(parallel=True, cache=True, error_model="numpy")(_drive_parallel)
+run_serial = njit(cache=True, error_model="numpy")(_drive_serial)
+
