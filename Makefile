@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/simulate.py
+	$(PY) bench/network.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
