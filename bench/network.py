@@ -120,12 +120,18 @@ def main() -> None:
     paths = {"sigma_ee": "projections.EE.weight.uniform.1", "p_ee": "projections.EE.connector.p",
              "sigma_ei": "projections.EI.weight.uniform.1", "p_ei": "projections.EI.connector.p"}
     sno_params = {paths[k]: v for k, v in params.items()}
+    import resource
+
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     sno = spikeopt_sno(sno_params, args.repeats)
+    sno["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sno["peak_rss_before_mb"] = rss0
     out["spikeopt_sno"] = sno
     print(f"\n32 SpikeNetOpt networks (200 E + 50 I Izhikevich), 1 s at 0.1 ms "
           f"(spikeopt E {np.mean(sno['rates_E']):.1f} Hz, I {np.mean(sno['rates_I']):.1f} Hz, "
           f"{sno['n_events']:.3g} events)")
-    print(_row("spikeopt, one call for all 32", sno["total_s"], sno["total_s"]))
+    print(_row("spikeopt, one call for all 32", sno["total_s"], sno["total_s"],
+               f"peak RSS {sno['peak_rss_mb']:.0f} MB (before: {sno['peak_rss_before_mb']:.0f})"))
     peers = {}
     if not args.no_peers:
         plist = {k: v.tolist() for k, v in params.items()}

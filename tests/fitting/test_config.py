@@ -44,7 +44,7 @@ def test_defaults_and_absolute_paths(tmp_path):
 @pytest.mark.parametrize(("changes", "pattern"), [
     ({"modle": "adex"}, "unknown key.*'modle'.*allowed keys.*'model'"),
     ({"model": None}, "missing required key.*'model'"),
-    ({"model": "hh"}, "'model'.*Unknown model 'hh'.*adex"),
+    ({"model": "no_such_model"}, "'model'.*Unknown model 'no_such_model'.*adex"),
     ({"data__train": [0]}, "'data'.*unknown key.*'train'.*train_sweeps"),
     ({"data__train_sweeps": [0, -1]}, "'data.train_sweeps'.*sweep indices"),
     ({"data__test_sweeps": [1]}, "'data.test_sweeps'.*\\[1\\].*also training"),
