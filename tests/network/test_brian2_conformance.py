@@ -187,6 +187,7 @@ def test_stdp_weight_trajectories(synapse):
                          "delay_ms": 0.5, "plasticity": stdp}},
     }
     ours, ref = _compare(spec, t_stop, dt)
+    traj = run_brian2(spec, t_stop_ms=t_stop, dt_ms=dt, record_weights=True)
     for link, conn in (("x", conn_in), ("rec", conn_rec)):
         pre = np.asarray(conn["pre"])
         order = np.argsort(pre, kind="stable")  # our CSR keeps list order within a row
@@ -195,3 +196,11 @@ def test_stdp_weight_trajectories(synapse):
         w0 = np.asarray(conn["weight"])[order]
         assert np.abs(w_ours - w0).max() > 0.1 * scale, "the weights should move"
         np.testing.assert_allclose(w_ours, w_ref, rtol=1e-9, atol=1e-9 * scale)
+        # the trajectory: the weights after 50, 150 and 250 ms (Brian2 samples the end of
+        # each step, i.e. the state a run of that length ends in)
+        t_ref, w_t = traj["weight_trajectories"][link]
+        for t in (50.0, 150.0, 250.0):
+            k = int(round(t / dt)) - 1
+            assert abs(t_ref[k] - (t - dt)) < 1e-6
+            part = simulate(spec, t_stop=t, dt=dt, seed=0).connectivity(link)["weight"]
+            np.testing.assert_allclose(part, w_t[:, k][order], rtol=1e-9, atol=1e-9 * scale)
