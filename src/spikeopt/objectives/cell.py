@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import metrics
-from .errors import ConfigError
+from .. import metrics
+from ..errors import ConfigError
 
 __all__ = ["Term", "METRICS", "FEATURES"]
 

@@ -1,0 +1,243 @@
+"""Loss terms for networks: target statistics and distribution distances per population.
+
+A :class:`NetworkTerm` scores P simulated candidate networks against a target
+(recorded or ground-truth spikes per population, or plain numbers such as
+17 Hz) and returns a (P,) loss, lower is better. The simulated result is any
+object with ``population(name, candidate) -> SpikeTrains``, ``n_candidates``
+and ``t_stop`` (ms) — :class:`spikeopt.NetworkResult` is one. Neurons are never
+matched by index: the distribution terms compare per-neuron *samples* (rates,
+ISI CVs, LVs, pairwise spike-count correlations) of model and target.
+
+Metrics (``NETWORK_METRICS``)
+-----------------------------
+``mean_rate``, ``cv``, ``lv``, ``fano``, ``synchrony``
+    Statistic targets: ``((x - target) / scale)²`` averaged over the
+    populations, with x the population mean of the per-neuron sample (the mean
+    pairwise spike-count correlation for ``synchrony``), ``target`` given as
+    ``target`` (``target_hz`` for rates) or taken from the target spikes, and
+    ``scale = max(|target|, floor)`` (floors: 1 Hz, 0.1, 0.1, 0.1, 0.05). A
+    smooth loss: 0.01 is a 10 % miss.
+``rate_distribution``, ``cv_distribution``, ``lv_distribution``, ``correlation_distribution``
+    ``distance: wasserstein`` (default): the 1-Wasserstein distance between the
+    model's and the target's per-neuron samples divided by the target sample's
+    standard deviation (floored as above), so that 1 is "off by one spread";
+    ``distance: ks``: the two-sample Kolmogorov–Smirnov statistic, in [0, 1].
+
+A population without a usable sample (no spikes, or no neuron with the three
+spikes an ISI CV needs) scores :data:`PENALTY`, a finite value larger than any
+ordinary miss, so that an optimizer moves away from silence without ever
+seeing an infinity.
+
+>>> import numpy as np
+>>> from spikeopt import SpikeTrains
+>>> class Result:  # any object with population(), n_candidates and t_stop
+...     n_candidates, t_stop = 2, 1000.0
+...     def population(self, name, candidate):
+...         rate = (10.0, 20.0)[candidate]
+...         return SpikeTrains.from_list([np.arange(0.0, 1000.0, 1000.0 / rate)] * 5, t_stop=1000.0)
+>>> term = NetworkTerm("mean_rate", ("E",), options={"target_hz": 10.0})
+>>> term.evaluate(Result()).tolist()
+[0.0, 1.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as _stats
+
+from .. import metrics
+from ..errors import ConfigError
+from ..spikes import SpikeTrains
+
+__all__ = ["NetworkTerm", "NetworkTarget", "NETWORK_METRICS", "population_samples", "PENALTY"]
+
+PENALTY = 100.0
+
+_FLOOR = {"rate": 1.0, "cv": 0.1, "lv": 0.1, "fano": 0.1, "correlation": 0.05}
+
+
+def _rates(sp: SpikeTrains, t_stop: float, o: Mapping) -> np.ndarray:
+    return metrics.firing_rate(sp, t_stop=t_stop)
+
+
+def _cvs(sp: SpikeTrains, t_stop: float, o: Mapping) -> np.ndarray:
+    x = metrics.isi_cv(sp, t_stop=t_stop)
+    return x[sp.counts() >= 3]
+
+
+def _lvs(sp: SpikeTrains, t_stop: float, o: Mapping) -> np.ndarray:
+    x = metrics.lv(sp, t_stop=t_stop)
+    return x[sp.counts() >= 3]
+
+
+def _fanos(sp: SpikeTrains, t_stop: float, o: Mapping) -> np.ndarray:
+    return metrics.fano_factor(sp, window=float(o.get("window_ms", 100.0)), t_stop=t_stop)
+
+
+def _correlations(sp: SpikeTrains, t_stop: float, o: Mapping) -> np.ndarray:
+    """Pairwise spike-count correlations (bins of ``bin_ms``, default 5 ms) among up to
+    ``max_neurons`` (default 100) of the population's active neurons (the first ones)."""
+    active = np.flatnonzero(sp.counts() > 0)[: int(o.get("max_neurons", 100))]
+    if active.size < 2:
+        return np.zeros(0)
+    c = metrics.correlation_coefficient(sp.take(active), bin_size=float(o.get("bin_ms", 5.0)),
+                                        t_stop=t_stop)
+    iu = np.triu_indices(active.size, k=1)
+    x = c[iu]
+    return x[np.isfinite(x)]
+
+
+# sample name -> function(SpikeTrains, t_stop_ms, options) -> 1-D per-neuron (or per-pair) sample
+SAMPLES = {"rate": _rates, "cv": _cvs, "lv": _lvs, "fano": _fanos, "correlation": _correlations}
+
+# metric -> (kind, sample)
+NETWORK_METRICS = {
+    "mean_rate": ("statistic", "rate"),
+    "cv": ("statistic", "cv"),
+    "lv": ("statistic", "lv"),
+    "fano": ("statistic", "fano"),
+    "synchrony": ("statistic", "correlation"),
+    "rate_distribution": ("distribution", "rate"),
+    "cv_distribution": ("distribution", "cv"),
+    "lv_distribution": ("distribution", "lv"),
+    "correlation_distribution": ("distribution", "correlation"),
+}
+_OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms"}
+
+
+def population_samples(sample: str, spikes: SpikeTrains, t_stop: float,
+                       options: Mapping | None = None) -> np.ndarray:
+    """The per-neuron (per-pair for ``correlation``) sample of one population, NaN dropped."""
+    x = np.asarray(SAMPLES[sample](spikes, float(t_stop), options or {}), dtype=np.float64)
+    return x[np.isfinite(x)]
+
+
+@dataclass
+class NetworkTarget:
+    """Target spikes per population (ms), e.g. a recording or a ground-truth run.
+
+    ``spikes`` maps population names to :class:`SpikeTrains` (one row per
+    neuron); ``t_stop`` is the observed duration in ms.
+    """
+
+    spikes: Mapping[str, SpikeTrains]
+    t_stop: float
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def sample(self, sample: str, population: str, options: Mapping) -> np.ndarray:
+        key = (sample, population, tuple(sorted((k, str(v)) for k, v in options.items())))
+        if key not in self._cache:
+            if population not in self.spikes:
+                raise ConfigError(f"The target has no spikes for population {population!r}; "
+                                  f"it has {sorted(self.spikes)}.")
+            self._cache[key] = population_samples(sample, self.spikes[population], self.t_stop,
+                                                  options)
+        return self._cache[key]
+
+
+@dataclass(frozen=True)
+class NetworkTerm:
+    """One network loss term (see the module docstring for the metrics).
+
+    Parameters
+    ----------
+    metric : str
+        A key of ``NETWORK_METRICS``.
+    populations : sequence of str
+        The populations scored (the loss is their mean).
+    weight : float
+    options : mapping
+        ``target`` / ``target_hz`` (statistics), ``distance`` (``wasserstein`` or
+        ``ks``), ``bin_ms`` and ``max_neurons`` (correlations), ``window_ms`` (Fano).
+    """
+
+    metric: str
+    populations: tuple
+    weight: float = 1.0
+    options: Mapping = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.metric not in NETWORK_METRICS:
+            raise ConfigError(f"Unknown network metric {self.metric!r}; allowed: "
+                              f"{sorted(NETWORK_METRICS)}.")
+        pops = (self.populations,) if isinstance(self.populations, str) else self.populations
+        if not pops:
+            raise ConfigError(f"Metric {self.metric!r} needs at least one population.")
+        object.__setattr__(self, "populations", tuple(pops))
+        bad = set(self.options) - _OPTIONS
+        if bad:
+            raise ConfigError(f"Unknown option(s) {sorted(bad)} for metric {self.metric!r}; "
+                              f"allowed: {sorted(_OPTIONS)}.")
+        dist = self.options.get("distance", "wasserstein")
+        if dist not in ("wasserstein", "ks"):
+            raise ConfigError(f"'distance' must be 'wasserstein' or 'ks'. Got {dist!r}.")
+
+    @classmethod
+    def from_config(cls, spec: Mapping) -> NetworkTerm:
+        """``{"metric": "mean_rate", "populations": ["S", "M"], "target_hz": 17.0}`` → term."""
+        if not isinstance(spec, Mapping) or "metric" not in spec:
+            raise ConfigError(f"A network term needs a 'metric' (one of "
+                              f"{sorted(NETWORK_METRICS)}). Got {spec!r}.")
+        spec = dict(spec)
+        metric = spec.pop("metric")
+        pops = spec.pop("populations", None)
+        if pops is None:
+            raise ConfigError(f"Network term {metric!r} needs 'populations'.")
+        weight = float(spec.pop("weight", 1.0))
+        return cls(metric, tuple([pops] if isinstance(pops, str) else pops), weight, spec)
+
+    @property
+    def needs_target_spikes(self) -> bool:
+        kind, _ = NETWORK_METRICS[self.metric]
+        return kind == "distribution" or ("target" not in self.options
+                                          and "target_hz" not in self.options)
+
+    def evaluate(self, result, target: NetworkTarget | None = None) -> np.ndarray:
+        """(P,) weighted loss of the P candidates of ``result``."""
+        kind, sample = NETWORK_METRICS[self.metric]
+        if self.needs_target_spikes and target is None:
+            raise ConfigError(f"Metric {self.metric!r} needs target spikes (or a 'target').")
+        P = int(result.n_candidates)
+        loss = np.zeros(P)
+        o = self.options
+        for pop in self.populations:
+            ref = None if not self.needs_target_spikes else target.sample(sample, pop, o)
+            for p in range(P):
+                x = population_samples(sample, result.population(pop, p), result.t_stop, o)
+                loss[p] += (_statistic_loss(x, ref, sample, o) if kind == "statistic"
+                            else _distribution_loss(x, ref, sample, o))
+        return self.weight * loss / len(self.populations)
+
+
+def _statistic_loss(x: np.ndarray, ref, sample: str, o: Mapping) -> float:
+    if "target_hz" in o:
+        goal = float(o["target_hz"])
+    elif "target" in o:
+        goal = float(o["target"])
+    else:
+        if ref.size == 0:
+            raise ConfigError(f"The target spikes give no {sample} sample to aim at.")
+        goal = float(ref.mean())
+    if x.size == 0:
+        return PENALTY
+    scale = max(abs(goal), _FLOOR[sample])
+    return float(((x.mean() - goal) / scale) ** 2)
+
+
+def _distribution_loss(x: np.ndarray, ref: np.ndarray, sample: str, o: Mapping) -> float:
+    if ref.size == 0:
+        raise ConfigError(f"The target spikes give no {sample} sample to compare with.")
+    if x.size == 0:
+        return PENALTY
+    if o.get("distance", "wasserstein") == "ks":
+        return float(_stats.ks_2samp(x, ref).statistic)
+    scale = max(float(ref.std()), _FLOOR[sample])
+    return float(_stats.wasserstein_distance(x, ref)) / scale
+
+
+def terms_from_config(specs: Sequence) -> list[NetworkTerm]:
+    """A list of term configs → NetworkTerms (errors name the metric and the option)."""
+    return [t if isinstance(t, NetworkTerm) else NetworkTerm.from_config(t) for t in specs]
