@@ -12,7 +12,7 @@ BigCrush as a sequence; ``uniform`` keeps the top 53 bits.
 >>> import numpy as np
 >>> s = np.array([42], dtype=np.uint64)
 >>> u = [uniform(s) for _ in range(3)]
->>> all(0.0 <= x < 1.0 for x in u), s[0] != 42
+>>> all(0.0 <= x < 1.0 for x in u), bool(s[0] != 42)
 (True, True)
 """
 
