@@ -106,3 +106,14 @@ def numba_threads(_):
     import numba
 
     return numba.get_num_threads()
+
+
+def noisy_sphere(params, *, seeds):
+    """The sphere plus a noise term drawn from each candidate's own seed."""
+    noise = np.array([np.random.default_rng(s).normal(0.0, 0.01) for s in seeds])
+    return sphere(params) + noise
+
+
+def seed_keys(params, *, seeds):
+    """Losses that encode each candidate's spawn key (generation, index)."""
+    return np.array([s.spawn_key[1] * 1000.0 + s.spawn_key[2] for s in seeds], dtype=float)

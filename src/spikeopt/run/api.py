@@ -87,7 +87,10 @@ def optimize(
         ``{"evaluations": 5000, "target_loss": 1e-3}``. Whole generations run:
         the run stops after the generation that reaches the budget.
     seed : int
-        Required with an optimizer name.
+        Required with an optimizer name. Objectives that take per-candidate seeds
+        (``objective(params, seeds=...)``, e.g. a stochastic network problem) get
+        ``SeedSequence(seed, spawn_key=(1, generation, i))`` for candidate i, so
+        that results never depend on chunking or the executor.
     executor : "serial", "processes", "dask", a dict or an Executor
         e.g. ``{"name": "dask", "address": "tcp://host:8786"}``.
     run_dir : path, optional
@@ -187,7 +190,7 @@ def optimize(
             {"optimizer": opt, "terminator": terminator},
         )
         runner = Runner(objective, opt, terminator, store, ex, penalty=penalty,
-                        time_limit=time_limit, chunk_size=chunk_size)
+                        time_limit=time_limit, chunk_size=chunk_size, seed=seed)
         attach_callbacks(runner, callbacks)
         return runner.run()
     finally:
@@ -239,7 +242,8 @@ def resume(
             ex = make_executor("serial")
         try:
             runner = Runner(objective, opt, terminator, store, ex, penalty=meta["penalty"],
-                            time_limit=meta.get("time_limit"), chunk_size=meta.get("chunk_size"))
+                            time_limit=meta.get("time_limit"), chunk_size=meta.get("chunk_size"),
+                            seed=meta.get("seed"))
             attach_callbacks(runner, callbacks)
             return runner.run()
         finally:

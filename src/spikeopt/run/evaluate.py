@@ -8,6 +8,7 @@ runner replaces those losses by its finite penalty.
 
 from __future__ import annotations
 
+import inspect
 import signal
 import threading
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Chunk", "ChunkResult", "evaluate_chunk", "failed_chunk"]
+__all__ = ["Chunk", "ChunkResult", "evaluate_chunk", "failed_chunk", "takes_seeds"]
 
 OK = "ok"
 
@@ -25,12 +26,28 @@ OK = "ok"
 @dataclass
 class Chunk:
     """What a worker needs: the objective, the candidates (dict of (n,)
-    arrays) and the per-candidate time limit in seconds (None: no limit)."""
+    arrays), the per-candidate time limit in seconds (None: no limit) and,
+    for objectives that take them, the candidates' seeds (one
+    ``SeedSequence`` each, see :func:`takes_seeds`)."""
 
     objective: object
     params: dict
     n: int
     time_limit: float | None = None
+    seeds: list | None = None
+
+
+def takes_seeds(objective) -> bool:
+    """True if ``objective`` is called as ``objective(params, seeds=...)``: it says
+    so with a true ``takes_seeds`` attribute (a Problem) or has a ``seeds``
+    keyword parameter."""
+    flag = getattr(objective, "takes_seeds", None)
+    if flag is not None:
+        return bool(flag)
+    try:
+        return "seeds" in inspect.signature(objective).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -84,9 +101,9 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"[:500]
 
 
-def _call(objective, params: dict, n: int, limit: float | None) -> np.ndarray:
+def _call(objective, params: dict, n: int, limit: float | None, seeds) -> np.ndarray:
     with _alarm(None if limit is None else limit * n):
-        out = objective(params)
+        out = objective(params) if seeds is None else objective(params, seeds=seeds)
     F = np.asarray(out, dtype=np.float64)
     if F.ndim == 1:
         F = F[:, None]
@@ -102,7 +119,7 @@ def evaluate_chunk(chunk: Chunk) -> ChunkResult:
     t0 = time.perf_counter()
     n = chunk.n
     try:
-        F = _call(chunk.objective, chunk.params, n, chunk.time_limit)
+        F = _call(chunk.objective, chunk.params, n, chunk.time_limit, chunk.seeds)
         status, reason = [OK] * n, [""] * n
     except Exception as exc:  # isolate any failure of user code
         if n == 1:
@@ -111,7 +128,8 @@ def evaluate_chunk(chunk: Chunk) -> ChunkResult:
                                time.perf_counter() - t0)
         parts = [
             evaluate_chunk(Chunk(chunk.objective, {k: v[i : i + 1] for k, v in
-                                                   chunk.params.items()}, 1, chunk.time_limit))
+                                                   chunk.params.items()}, 1, chunk.time_limit,
+                                 None if chunk.seeds is None else chunk.seeds[i:i + 1]))
             for i in range(n)
         ]
         M = max(p.F.shape[1] for p in parts)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._rng import candidate_sequence
 from ..errors import InvalidParameterError
 from ..optimizers.terminators import RunStatus
-from .evaluate import OK, Chunk, evaluate_chunk
+from .evaluate import OK, Chunk, evaluate_chunk, takes_seeds
 from .executors import Lost
 from .result import Result
 
@@ -59,7 +60,8 @@ class Runner:
     """
 
     def __init__(self, objective, optimizer, terminator, store, executor, *, penalty: float,
-                 time_limit: float | None = None, chunk_size: int | None = None):
+                 time_limit: float | None = None, chunk_size: int | None = None,
+                 seed: int | None = None):
         if not (isinstance(penalty, int | float) and math.isfinite(penalty)):
             raise InvalidParameterError(
                 f"The 'penalty' parameter must be a finite number. Got {penalty!r} instead."
@@ -85,6 +87,11 @@ class Runner:
         self.status = RunStatus()
         self.best_params: dict | None = None
         self.n_objectives: int | None = store.get_meta("n_objectives")
+        # candidate i of generation g draws from SeedSequence(seed, spawn_key=(1, g, i))
+        self.seed = seed
+        if takes_seeds(objective) and seed is None:
+            raise InvalidParameterError(
+                "This objective takes per-candidate seeds; give the run a 'seed' (an int).")
 
     def add_hook(self, event: str, fn: Callable) -> None:
         if event not in self.hooks:
@@ -116,11 +123,15 @@ class Runner:
         return getattr(self.optimizer, "stop_reason", None)
 
     # -- evaluation ------------------------------------------------------------
-    def _evaluate(self, params: dict, P: int):
+    def _evaluate(self, params: dict, P: int, generation: int):
         size = self.chunk_size or max(1, math.ceil(P / max(1, self.executor.n_workers)))
         bounds = [(a, min(a + size, P)) for a in range(0, P, size)]
+        seeds = None
+        if takes_seeds(self.objective):
+            seeds = [candidate_sequence(self.seed, generation, i) for i in range(P)]
         chunks = [Chunk(self.objective, {k: v[a:b] for k, v in params.items()}, b - a,
-                        self.time_limit) for a, b in bounds]
+                        self.time_limit, None if seeds is None else seeds[a:b])
+                  for a, b in bounds]
         hard = None
         if self.time_limit is not None:
             waves = math.ceil(len(chunks) / max(1, self.executor.n_workers))
@@ -165,9 +176,9 @@ class Runner:
             t0 = time.perf_counter()
             X = self.optimizer.ask()
             params = self.space.decode(X)
-            F, status, why, times = self._evaluate(params, X.shape[0])
-            self.optimizer.tell(X, F)
             g = self.status.generations
+            F, status, why, times = self._evaluate(params, X.shape[0], g)
+            self.optimizer.tell(X, F)
             loss = F.sum(axis=1)
             ok = np.array([s == OK for s in status])
             new_best = False
