@@ -18,6 +18,9 @@ def _print_summary(result, out: Path) -> None:
     print(f"best loss {result.best_loss:.5g} after {result.n_evaluations} evaluations "
           f"({result.stop_reason})")
     scores = json.loads((out / "scores.json").read_text())
+    for name, t in scores.get("terms", {}).items():  # a network fit
+        n = scores["validation_seeds"]
+        print(f"{name}: {t['mean']:.4g} ± {t['sd']:.2g} on {n} fresh seeds")
     for part in ("train", "test"):
         if part in scores:
             s = scores[part]
@@ -25,7 +28,10 @@ def _print_summary(result, out: Path) -> None:
                      if "normalized_gamma" in s else "")
             print(f"{part:>5}: Γ {s['gamma']:.3f}{extra}, SPIKE-distance "
                   f"{s['spike_distance']:.3f}, |rate error| {s['rate_error_Hz']:.2f} Hz")
-    print(f"report: {out / 'report.html'}")
+    for name in ("report.html", "raster.png"):
+        if (out / name).exists():
+            print(f"report: {out / name}")
+            break
 
 
 def run(args) -> int:

@@ -39,8 +39,9 @@ __all__ = ["load_config", "validate_config", "TOP_KEYS"]
 TOP_KEYS = {
     "data": True, "model": True, "fit": True, "fixed": False, "objective": False,
     "optimizer": False, "budget": False, "seed": True, "output": True, "executor": False,
-    "simulation": False, "report": False, "name": False,
+    "simulation": False, "report": False, "name": False, "kind": False,
 }
+KINDS = ("cell", "network")
 DATA_KEYS = {"path", "train_sweeps", "test_sweeps", "options"}
 BUDGET_KEYS = {"evaluations", "generations", "target_loss", "stagnation", "time_s"}
 EXECUTORS = ("serial", "processes", "dask")
@@ -83,13 +84,23 @@ def _int_list(where: str, v) -> list[int]:
 
 def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
     """Check ``cfg`` and return a normalised deep copy (defaults filled in,
-    ``data.path`` and ``output`` made absolute against ``base_dir``)."""
+    ``data.path`` and ``output`` made absolute against ``base_dir``). ``kind``
+    selects the schema: ``cell`` (default, this module) or ``network``
+    (:mod:`.network_config`)."""
     from .. import models
     from ..objectives import Term
 
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"a fit config must be a mapping; got {type(cfg).__name__}")
+    kind = cfg.get("kind", "cell")
+    if kind not in KINDS:
+        raise _err("kind", f"allowed values are {list(KINDS)}; got {kind!r}")
+    if kind == "network":
+        from .network_config import validate_network_config
+
+        return validate_network_config(cfg, base_dir=base_dir)
     cfg = copy.deepcopy(dict(cfg))
+    cfg["kind"] = "cell"
     _check_keys("<top>", cfg, set(TOP_KEYS), {k for k, r in TOP_KEYS.items() if r})
     for k, v in DEFAULTS.items():
         cfg.setdefault(k, copy.deepcopy(v))
@@ -162,6 +173,19 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
             raise _err(f"objective.terms[{i}]" if "terms" in obj else "objective", str(exc)) \
                 from None
 
+    check_common(cfg, base)
+    _check_keys("simulation", cfg["simulation"], SIMULATION_KEYS)
+    dt = cfg["simulation"].get("dt_ms")
+    if dt is not None and (isinstance(dt, bool) or not isinstance(dt, int | float) or dt <= 0):
+        raise _err("simulation.dt_ms", f"must be a positive number of ms; got {dt!r}")
+    _check_keys("report", cfg["report"], REPORT_KEYS)
+
+    return cfg
+
+
+def check_common(cfg: dict, base: Path) -> None:
+    """The keys every kind shares: optimizer, budget, executor, seed and output
+    (made absolute against ``base``)."""
     opt = cfg["optimizer"]
     if isinstance(opt, str):
         opt = cfg["optimizer"] = {"name": opt}
@@ -186,19 +210,12 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
     if ex["name"] not in EXECUTORS:
         raise _err("executor.name", f"allowed values are {list(EXECUTORS)}; got {ex['name']!r}")
 
-    _check_keys("simulation", cfg["simulation"], SIMULATION_KEYS)
-    dt = cfg["simulation"].get("dt_ms")
-    if dt is not None and (isinstance(dt, bool) or not isinstance(dt, int | float) or dt <= 0):
-        raise _err("simulation.dt_ms", f"must be a positive number of ms; got {dt!r}")
-    _check_keys("report", cfg["report"], REPORT_KEYS)
-
     seed = cfg["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _err("seed", f"must be an integer; got {seed!r}")
     if not isinstance(cfg["output"], str):
         raise _err("output", f"must be a folder path string; got {cfg['output']!r}")
     cfg["output"] = str((base / cfg["output"]).resolve())
-    return cfg
 
 
 def load_config(config, *, base_dir=None) -> dict:

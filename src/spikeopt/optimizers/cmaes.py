@@ -85,6 +85,12 @@ class CMAES(Optimizer):
             "verb_log": 0,
             "verb_filenameprefix": "",
         }
+        if self.space.dim == 1:
+            # pycma caps the step size at 1/3 of the bound range through a per-coordinate
+            # scaling that it never initialises in one dimension (ValueError "not yet
+            # initialized" once the cap is hit, e.g. on a flat landscape); the bounds
+            # and the repair keep a 1-D search in the box anyway
+            opts["maxstd"] = float("inf")
         opts.update(self.options)
         import cma  # a core dependency, imported late to keep `import spikeopt` light
 
