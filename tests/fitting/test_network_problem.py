@@ -47,14 +47,14 @@ def test_losses_are_reproducible_and_seeded_per_candidate(target):
                           [{"metric": "rate_distribution", "populations": ["E", "I"]}],
                           target=target, t_stop_ms=T_STOP)
     params = {"projections.IE.weight": np.array([-150.0, -150.0, -30.0])}
-    a = prob(params, seeds=seqs(1, 0, 3))
-    b = prob(params, seeds=seqs(1, 0, 3))
+    a = prob(params, seeds=seqs(1, 0, 3)).F
+    b = prob(params, seeds=seqs(1, 0, 3)).F
     np.testing.assert_array_equal(a, b)
     assert a[0] != a[1], "two candidates with the same parameters have their own networks"
     assert a[2] > max(a[0], a[1]), "too weak inhibition is worse than the truth"
     # candidate 1 alone gives the same loss as in the batch (its own seed)
     alone = prob({"projections.IE.weight": params["projections.IE.weight"][1:2]},
-                 seeds=seqs(1, 0, 3)[1:2])
+                 seeds=seqs(1, 0, 3)[1:2]).F
     assert alone[0] == a[1]
 
 
@@ -63,12 +63,12 @@ def test_common_random_numbers_and_averaging(target):
                          [{"metric": "rate_distribution", "populations": ["E"]}],
                          target=target, t_stop_ms=T_STOP, common_random_numbers=True)
     same = {"projections.IE.weight": np.array([-150.0, -150.0])}
-    a = crn(same, seeds=seqs(1, 4, 2))
+    a = crn(same, seeds=seqs(1, 4, 2)).F
     assert a[0] == a[1], "common random numbers: one network per generation"
     avg = NetworkProblem(EI, {"projections.IE.weight": (-500.0, -20.0)},
                          [{"metric": "rate_distribution", "populations": ["E"]}],
                          target=target, t_stop_ms=T_STOP, n_seeds=3, multi_objective=True)
-    L = avg(same, seeds=seqs(1, 0, 2))
+    L = avg(same, seeds=seqs(1, 0, 2)).F
     assert L.shape == (2, 1)
     res = avg.simulate(same, seqs(1, 0, 2))
     assert res.n_candidates == 6
@@ -99,3 +99,19 @@ def test_recovers_the_inhibitory_weight(target):
                             optimizer_options={"popsize": 8}, budget=64, seed=5)
     w = res.best_params["projections.IE.weight"]
     assert -220.0 < w < -100.0, w
+
+
+def test_runaway_candidates_are_recorded_with_their_reason(target):
+    """A candidate whose network runs away is a failed evaluation with the simulation's
+    reason in the history, and gets the penalty; the others are scored."""
+    prob = NetworkProblem(EI, {"projections.EE.weight": (0.0, 5000.0)},
+                          [{"metric": "rate_distribution", "populations": ["E"]}],
+                          target=target, t_stop_ms=300.0, simulation={"max_rate_hz": 150.0})
+    out = prob({"projections.EE.weight": np.array([60.0, 5000.0])}, seeds=seqs(2, 0, 2))
+    assert out.reasons[0] == "" and out.reasons[1].startswith("simulation: runaway at")
+    res = spikeopt.optimize(prob, prob.space, optimizer="random",
+                            optimizer_options={"popsize": 8}, budget=16, seed=1)
+    h = res.history
+    failed = h[h["status"] != "ok"]
+    assert len(failed) > 0 and failed["reason"].str.startswith("simulation: runaway").all()
+    assert (h.loc[h["status"] == "ok", "loss"] < 1e9).all()

@@ -14,9 +14,10 @@ many independent networks (the candidate's seed's children);
 streams (the seed of candidate 0 of that generation), so that candidates are
 compared on the same wiring and noise.
 
-A candidate whose simulation diverges or runs away gets NaN (the runner records
-it as failed and gives it its finite penalty); a silent population scores the
-terms' finite penalty.
+A candidate whose simulation diverges, runs away or falls silent (the early
+stops of ``simulation``) is returned with that reason: the runner records it as
+failed and gives it its finite penalty. A silent population in a run that went
+to the end scores the terms' finite penalty.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ..errors import ConfigError, InvalidParameterError
 from ..network import Network
 from ..objectives import NetworkTarget, NetworkTerm
 from ..params import Parameter, ParameterSpace
+from ..run import Losses
 from ..simulation import simulate
 
 __all__ = ["NetworkProblem"]
@@ -117,10 +119,16 @@ class NetworkProblem:
         return simulate(self.network, rep, t_stop=self.t_stop, dt=self.dt,
                         seed=self._streams(seeds), **opts)
 
-    def __call__(self, params: Mapping, *, seeds) -> np.ndarray:
+    def __call__(self, params: Mapping, *, seeds) -> Losses:
+        """(P,) or (P, M) losses, with the simulation's reason for every candidate
+        stopped early (``"runaway at 312.4 ms"``): the runner records it as failed."""
         P, K = len(seeds), self.n_seeds
         res = self.simulate(params, seeds)
         cols = [t.evaluate(res, self.target).reshape(P, K).mean(axis=1) for t in self.terms]
         L = np.stack(cols, axis=1)
-        L[res.failed.reshape(P, K).any(axis=1)] = np.nan  # the runner records these as failed
-        return L if self.multi else L.sum(axis=1)
+        reasons = []
+        for p in range(P):
+            bad = [f"{res.reasons[i]} at {res.fail_time[i]:.1f} ms"
+                   for i in range(p * K, (p + 1) * K) if res.failed[i]]
+            reasons.append("simulation: " + "; ".join(bad) if bad else "")
+        return Losses(L if self.multi else L.sum(axis=1), reasons)

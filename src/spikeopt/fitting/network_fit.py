@@ -117,7 +117,7 @@ def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *
     one = NetworkProblem(net, cfg["fit"], problem.terms, target=problem.target,
                          t_stop_ms=problem.t_stop, dt_ms=problem.dt, multi_objective=True,
                          simulation=problem.simulation)
-    losses = one(params, seeds=seeds)
+    losses = one(params, seeds=seeds).F
     res = one.simulate(params, seeds)
     scores = {"validation_seeds": K, "terms": {}}
     for j, t in enumerate(one.terms):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .api import DEFAULT_PENALTY, optimize, register_objective_factory, resume
 from .callbacks import BestPrinter, Callback, ProgressBar, StatsLogger
+from .evaluate import Losses
 from .executors import DaskExecutor, Executor, Lost, ProcessExecutor, SerialExecutor, make_executor
 from .result import Result, pareto_mask
 from .runner import GenerationInfo, Runner
@@ -17,6 +18,7 @@ __all__ = [
     "DaskExecutor",
     "Executor",
     "GenerationInfo",
+    "Losses",
     "Lost",
     "ProcessExecutor",
     "ProgressBar",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Chunk", "ChunkResult", "evaluate_chunk", "failed_chunk", "takes_seeds"]
+__all__ = ["Chunk", "ChunkResult", "Losses", "evaluate_chunk", "failed_chunk", "takes_seeds"]
 
 OK = "ok"
 
@@ -61,6 +61,17 @@ class ChunkResult:
     seconds: float
 
 
+@dataclass
+class Losses:
+    """What an objective may return instead of a bare array: the (n,) or (n, M)
+    losses and, per candidate, why it failed (an empty string where it did not).
+    A row whose reason is not empty is recorded as failed with that reason
+    (e.g. a network that ran away), whatever its losses."""
+
+    F: np.ndarray
+    reasons: list
+
+
 class EvaluationTimeout(Exception):
     """Raised inside a worker when a candidate exceeds its time limit."""
 
@@ -101,15 +112,20 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}{where}"[:500]
 
 
-def _call(objective, params: dict, n: int, limit: float | None, seeds) -> np.ndarray:
+def _call(objective, params: dict, n: int, limit: float | None, seeds):
     with _alarm(None if limit is None else limit * n):
         out = objective(params) if seeds is None else objective(params, seeds=seeds)
+    reasons = None
+    if isinstance(out, Losses):
+        out, reasons = out.F, list(out.reasons)
+        if len(reasons) != n:
+            raise ValueError(f"objective returned {len(reasons)} reasons for {n} candidates")
     F = np.asarray(out, dtype=np.float64)
     if F.ndim == 1:
         F = F[:, None]
     if F.ndim != 2 or F.shape[0] != n:
         raise ValueError(f"objective must return shape ({n},) or ({n}, M); got {np.shape(out)}")
-    return F
+    return F, reasons
 
 
 def evaluate_chunk(chunk: Chunk) -> ChunkResult:
@@ -119,7 +135,7 @@ def evaluate_chunk(chunk: Chunk) -> ChunkResult:
     t0 = time.perf_counter()
     n = chunk.n
     try:
-        F = _call(chunk.objective, chunk.params, n, chunk.time_limit, chunk.seeds)
+        F, given = _call(chunk.objective, chunk.params, n, chunk.time_limit, chunk.seeds)
         status, reason = [OK] * n, [""] * n
     except Exception as exc:  # isolate any failure of user code
         if n == 1:
@@ -145,7 +161,9 @@ def evaluate_chunk(chunk: Chunk) -> ChunkResult:
         return ChunkResult(F, status, reason, time.perf_counter() - t0)
     for i in range(n):
         row = F[i]
-        if np.any(np.isnan(row)):
+        if given is not None and given[i]:
+            status[i], reason[i] = "failed", str(given[i])[:500]
+        elif np.any(np.isnan(row)):
             status[i], reason[i] = "nan", "objective returned NaN"
         elif not np.all(np.isfinite(row)):
             status[i], reason[i] = "inf", "objective returned inf"
