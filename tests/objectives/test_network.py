@@ -145,3 +145,24 @@ def test_true_weights_score_better_on_fresh_wiring():
     for metric in ("rate_distribution", "cv_distribution"):
         loss = NetworkTerm(metric, ("E", "I")).evaluate(res, target)
         assert loss[0] < loss[1] and loss[0] < loss[2], (metric, loss)
+
+
+def test_spikenetopt_pairwise_spike_distance():
+    rng = np.random.default_rng(5)
+    target = poisson(rng, np.full(10, 20.0))
+    t = NetworkTarget({"E": target}, 1000.0)
+    from spikeopt import metrics
+
+    shifted = SpikeTrains(target.times + 2.0, target.offsets, t_stop=1000.0)
+    term = NetworkTerm("spike_distance", ("E",))
+    same, moved = term.evaluate(Stack([target, shifted]), t)
+    assert same == 0.0
+    assert moved == pytest.approx(metrics.spike_distance(shifted, target, t_stop=1000.0).mean())
+    # half the neurons silent: penalised (1 each) by default, perfect (0) as upstream
+    half = SpikeTrains.concatenate([target.take(np.r_[0:5]), SpikeTrains.empty(5, t_stop=1000.0)])
+    pen = term.evaluate(Stack([half]), t)[0]
+    up = NetworkTerm("spike_distance", ("E",), options={"silent": "perfect", "reduce": "sum"})
+    assert pen == pytest.approx(0.5)
+    assert up.evaluate(Stack([half]), t)[0] == pytest.approx(0.0)
+    # a population of another size cannot be compared neuron by neuron
+    assert term.evaluate(Stack([target.take(np.r_[0:4])]), t)[0] == PENALTY

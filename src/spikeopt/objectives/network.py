@@ -17,6 +17,11 @@ Metrics (``NETWORK_METRICS``)
     ``target`` (``target_hz`` for rates) or taken from the target spikes, and
     ``scale = max(|target|, floor)`` (floors: 1 Hz, 0.1, 0.1, 0.1, 0.05). A
     smooth loss: 0.01 is a 10 % miss.
+``spike_distance``
+    SpikeNetOpt's neuron-by-neuron SPIKE-distance between model and target
+    neuron i (meaningful only with frozen wiring and noise); silent trains are
+    penalised (``silent: penalise``) or, as upstream, scored perfect
+    (``silent: perfect``); ``reduce: mean`` or ``sum``.
 ``rate_distribution``, ``cv_distribution``, ``lv_distribution``, ``correlation_distribution``
     ``distance: wasserstein`` (default): the 1-Wasserstein distance between the
     model's and the target's per-neuron samples divided by the target sample's
@@ -104,8 +109,10 @@ NETWORK_METRICS = {
     "cv_distribution": ("distribution", "cv"),
     "lv_distribution": ("distribution", "lv"),
     "correlation_distribution": ("distribution", "correlation"),
+    "spike_distance": ("paired", None),
 }
-_OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms"}
+_OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms", "silent",
+            "reduce"}
 
 
 def population_samples(sample: str, spikes: SpikeTrains, t_stop: float,
@@ -174,6 +181,11 @@ class NetworkTerm:
         dist = self.options.get("distance", "wasserstein")
         if dist not in ("wasserstein", "ks"):
             raise ConfigError(f"'distance' must be 'wasserstein' or 'ks'. Got {dist!r}.")
+        if self.options.get("silent", "penalise") not in ("penalise", "perfect"):
+            raise ConfigError(f"'silent' must be 'penalise' or 'perfect'. Got "
+                              f"{self.options['silent']!r}.")
+        if self.options.get("reduce", "mean") not in ("mean", "sum"):
+            raise ConfigError(f"'reduce' must be 'mean' or 'sum'. Got {self.options['reduce']!r}.")
 
     @classmethod
     def from_config(cls, spec: Mapping) -> NetworkTerm:
@@ -192,7 +204,7 @@ class NetworkTerm:
     @property
     def needs_target_spikes(self) -> bool:
         kind, _ = NETWORK_METRICS[self.metric]
-        return kind == "distribution" or ("target" not in self.options
+        return kind != "statistic" or ("target" not in self.options
                                           and "target_hz" not in self.options)
 
     def evaluate(self, result, target: NetworkTarget | None = None) -> np.ndarray:
@@ -204,6 +216,11 @@ class NetworkTerm:
         loss = np.zeros(P)
         o = self.options
         for pop in self.populations:
+            if kind == "paired":
+                for p in range(P):
+                    loss[p] += _paired_loss(result.population(pop, p), target, pop,
+                                            float(result.t_stop), o)
+                continue
             ref = None if not self.needs_target_spikes else target.sample(sample, pop, o)
             for p in range(P):
                 x = population_samples(sample, result.population(pop, p), result.t_stop, o)
@@ -236,6 +253,29 @@ def _distribution_loss(x: np.ndarray, ref: np.ndarray, sample: str, o: Mapping) 
         return float(_stats.ks_2samp(x, ref).statistic)
     scale = max(float(ref.std()), _FLOOR[sample])
     return float(_stats.wasserstein_distance(x, ref)) / scale
+
+
+def _paired_loss(model: SpikeTrains, target: NetworkTarget, pop: str, t_stop: float,
+                 o: Mapping) -> float:
+    """SpikeNetOpt's loss: the SPIKE-distance of model neuron i to target neuron i.
+
+    ``silent: penalise`` (default) scores a pair where one train is empty as 1
+    (the largest distance) and two empty trains as 0; ``silent: perfect``
+    reproduces SpikeNetOpt.jl, where any empty train scores 0. ``reduce``:
+    ``mean`` (default) or ``sum`` (SpikeNetOpt) over the neurons.
+    """
+    if pop not in target.spikes:
+        raise ConfigError(f"The target has no spikes for population {pop!r}.")
+    ref = target.spikes[pop]
+    if len(model) != len(ref):  # neuron identity needs equal sizes
+        return PENALTY
+    d = np.asarray(metrics.spike_distance(model, ref, t_stop=t_stop), dtype=np.float64)
+    m, r = model.counts() > 0, ref.counts() > 0
+    if o.get("silent", "penalise") == "perfect":
+        d = np.where(m & r, d, 0.0)
+    else:
+        d = np.where(m & r, d, np.where(m | r, 1.0, 0.0))
+    return float(d.sum() if o.get("reduce", "mean") == "sum" else d.mean())
 
 
 def terms_from_config(specs: Sequence) -> list[NetworkTerm]:
