@@ -5,6 +5,9 @@ Each function returns a plain dict (edit it freely before building).
 * :func:`cuba` — Brette et al. (2007) benchmark 2 ("CUBA", after Vogels &
   Abbott 2005): 4000 LIF neurons, 80 % excitatory, 2 % random connectivity,
   exponential current synapses, as in Brian2's ``examples/CUBA.py``.
+* :func:`netpyne_tut2` — NetPyNE's tutorial 2 network (the one its
+  ``tut_optimization`` tunes to 17 Hz): 20 + 20 single-compartment HH cells,
+  NetStim background, Exp2Syn synapses, S→M projection.
 * :func:`spikenetopt` — SpikeNetOpt.jl's network problem (../shared
   REFERENCE_PROBLEMS.md §1a): 200 E + 50 I Izhikevich neurons, delta synapses,
   constant drive I = 11.5 to E; genes σ_ee, p_ee, σ_ei, p_ei.
@@ -16,7 +19,7 @@ Network(E: lif × 3200, I: lif × 800; 4 projections, 0 inputs)
 
 from __future__ import annotations
 
-__all__ = ["cuba", "spikenetopt"]
+__all__ = ["cuba", "spikenetopt", "netpyne_tut2"]
 
 
 def cuba(n: int = 4000, *, p: float = 0.02, delay_ms: float = 0.0) -> dict:
@@ -71,4 +74,41 @@ def spikenetopt(*, sigma_ee: float = 0.5, p_ee: float = 0.8, sigma_ei: float = 0
         },
         "projections": {"EE": link("E", "E", sigma_ee, p_ee), "EI": link("E", "I", sigma_ei, p_ei),
                         "IE": link("I", "E", -1.0, 0.5), "II": link("I", "I", -1.0, 0.5)},
+    }
+
+
+def netpyne_tut2(*, p_sm: float = 0.5, weight_sm_nS: float = 10.0, delay_sm_ms: float = 5.0,
+                 faithful: bool = True) -> dict:
+    """NetPyNE's ``doc/source/code/tut2.py`` (../shared REFERENCE_PROBLEMS.md §4).
+
+    S and M: 20 ``hh`` cells each (gkbar 0.036, gl 0.003 S/cm², el -70 mV, L 18.8 µm,
+    celsius 6.3, v_init -65 mV, spike threshold 10 mV); ``faithful`` (the code
+    version) draws diam ~ U(18.5, 19.5) µm and gnabar = 0.12 + 0.001·ynorm with ynorm
+    ~ U(0, 1), otherwise the tutorial text's diam 18.8 µm and gnabar 0.12. Every cell
+    gets its own NetStim (10 Hz, noise 0.5) through an Exp2Syn (τ 0.1/5 ms, E 0 mV)
+    of weight 0.01 µS = 10 nS and delay 5 ms. S→M: probability ``p_sm`` (the
+    optimisation's gene; tut2's code also declares divergence 12, which the gene
+    overrides), weight ``weight_sm_nS``, delay ``delay_sm_ms``. Simulate at dt = 0.025 ms.
+    Genes of tut_optimization: ``projections.SM.connector.p`` in [0.01, 0.5],
+    ``projections.SM.weight`` in [1, 100] nS (0.001–0.1 µS), ``projections.SM.delay_ms``
+    in [1, 20] ms.
+    """
+    params = {"gkbar": 0.036, "gl": 0.003, "el": -70.0, "L": 18.8, "celsius": 6.3,
+              "v_init": -65.0, "v_thresh": 10.0}
+    if faithful:
+        params.update(diam={"uniform": [18.5, 19.5]}, gnabar={"uniform": [0.12, 0.121]})
+    else:
+        params.update(diam=18.8, gnabar=0.12)
+    exp2 = {"type": "exp2_conductance", "tau_rise_ms": 0.1, "tau_decay_ms": 5.0,
+            "E_rev_mV": 0.0}
+    pop = {"model": "hh", "size": 20, "params": params}
+    stim = {"type": "poisson", "size": 20, "rate_hz": 10.0, "noise": 0.5,
+            "connector": {"rule": "one_to_one"}, "synapse": exp2, "weight": 10.0,
+            "delay_ms": 5.0}
+    return {
+        "populations": {"S": dict(pop), "M": dict(pop)},
+        "projections": {"SM": {"pre": "S", "post": "M", "synapse": exp2, "weight": weight_sm_nS,
+                               "connector": {"rule": "fixed_probability", "p": p_sm},
+                               "delay_ms": delay_sm_ms}},
+        "inputs": {"bgS": {**stim, "target": "S"}, "bgM": {**stim, "target": "M"}},
     }

@@ -112,7 +112,7 @@ NETWORK_METRICS = {
     "spike_distance": ("paired", None),
 }
 _OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms", "silent",
-            "reduce"}
+            "reduce", "pooled"}
 
 
 def population_samples(sample: str, spikes: SpikeTrains, t_stop: float,
@@ -158,7 +158,9 @@ class NetworkTerm:
     weight : float
     options : mapping
         ``target`` / ``target_hz`` (statistics), ``distance`` (``wasserstein`` or
-        ``ks``), ``bin_ms`` and ``max_neurons`` (correlations), ``window_ms`` (Fano).
+        ``ks``), ``bin_ms`` and ``max_neurons`` (correlations), ``window_ms`` (Fano),
+        ``pooled`` (one sample from all listed populations instead of their mean
+        loss), ``silent`` and ``reduce`` (``spike_distance``).
     """
 
     metric: str
@@ -215,6 +217,8 @@ class NetworkTerm:
         P = int(result.n_candidates)
         loss = np.zeros(P)
         o = self.options
+        if o.get("pooled", False) and kind != "paired":
+            return self.weight * self._pooled(result, target, kind, sample, P)
         for pop in self.populations:
             if kind == "paired":
                 for p in range(P):
@@ -227,6 +231,22 @@ class NetworkTerm:
                 loss[p] += (_statistic_loss(x, ref, sample, o) if kind == "statistic"
                             else _distribution_loss(x, ref, sample, o))
         return self.weight * loss / len(self.populations)
+
+
+    def _pooled(self, result, target, kind, sample, P) -> np.ndarray:
+        """One sample from all listed populations together (NetPyNE's mean rate of
+        "all S and M cells")."""
+        o = self.options
+        ref = None
+        if self.needs_target_spikes:
+            ref = np.concatenate([target.sample(sample, q, o) for q in self.populations])
+        loss = np.zeros(P)
+        for p in range(P):
+            x = np.concatenate([population_samples(sample, result.population(q, p),
+                                                   result.t_stop, o) for q in self.populations])
+            loss[p] = (_statistic_loss(x, ref, sample, o) if kind == "statistic"
+                       else _distribution_loss(x, ref, sample, o))
+        return loss
 
 
 def _statistic_loss(x: np.ndarray, ref, sample: str, o: Mapping) -> float:
