@@ -214,7 +214,7 @@ class Input:
     link: Link
 
 
-def _link(where: str, path: str, spec: Mapping, leaves: dict, sizes: tuple | None) -> Link:
+def _link(where: str, path: str, spec: Mapping, leaves: dict) -> Link:
     conn = spec.get("connector")
     if conn is None:
         raise _fail(where, "missing key 'connector' (e.g. {rule: fixed_probability, p: 0.1}).")
@@ -372,7 +372,6 @@ class Network:
             raise _fail("populations", "needs at least one population.")
         for name, p in spec["populations"].items():
             pops[name] = _population(str(name), p, leaves)
-        sizes = {n: int(leaves[p.size]) for n, p in pops.items()}
         inputs = {}
         for name, s in (spec.get("inputs") or {}).items():
             if name in pops:
@@ -389,7 +388,7 @@ class Network:
                         f"{where}.{end}: unknown population {s[end]!r}; allowed: {allowed}.")
             if s["pre"] in inputs:
                 raise _fail(f"{where}.pre", "inputs connect through their own 'target' key.")
-            link = _link(where, path, s, leaves, (sizes[s["pre"]], sizes[s["post"]]))
+            link = _link(where, path, s, leaves)
             projs[name] = Projection(str(name), s["pre"], s["post"], link)
         frozen = spec.get("frozen", False)
         if not isinstance(frozen, bool):
@@ -545,5 +544,5 @@ def _input(name: str, s, leaves: dict, pops: dict) -> Input:
             times.append(tuple(sorted(vals)))
         times = tuple(times)
         size = f"{path}.times_ms"  # not a leaf: the number of trains
-    link = _link(where, path, s, leaves, None)
+    link = _link(where, path, s, leaves)
     return Input(name, s["type"], size, options, times, s["target"], link)
