@@ -9,26 +9,10 @@ import pytest
 import spikeopt
 from spikeopt.errors import ConfigError, UnknownNameError
 from spikeopt.fitting.network import NetworkProblem
+from spikeopt.network import library
 from spikeopt.objectives import NetworkTarget
 
-EI = {
-    "populations": {"E": {"model": "lif", "size": 80, "params": {"R": 100.0, "t_ref": 2.0}},
-                    "I": {"model": "lif", "size": 20, "params": {"R": 100.0, "t_ref": 1.0}}},
-    "projections": {
-        "EE": {"pre": "E", "post": "E", "connector": {"rule": "fixed_probability", "p": 0.1},
-               "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 60.0,
-               "delay_ms": 1.5},
-        "EI": {"pre": "E", "post": "I", "connector": {"rule": "fixed_probability", "p": 0.2},
-               "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 80.0,
-               "delay_ms": 1.0},
-        "IE": {"pre": "I", "post": "E", "connector": {"rule": "fixed_probability", "p": 0.3},
-               "synapse": {"type": "exp_current", "tau_ms": 10.0}, "weight": -150.0,
-               "delay_ms": 1.0},
-    },
-    "inputs": {"bg": {"type": "poisson", "size": 100, "rate_hz": 400.0, "target": "E",
-                      "connector": {"rule": "fixed_indegree", "n": 20},
-                      "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 6.0}},
-}
+EI = library.ei_poisson()
 T_STOP = 1000.0
 
 
@@ -121,8 +105,6 @@ def test_netpyne_tut2_tuned_to_17_hz():
     """NetPyNE's tut_optimization problem (S→M probability, weight, delay; mean rate of
     all 40 cells to 17 Hz) with spikeopt's default CMA-ES and NetPyNE's budget of 50
     evaluations: within 0.5 Hz of 17 Hz on 5 fresh seeds never used in the fit."""
-    from spikeopt.network import library
-
     prob = NetworkProblem(library.netpyne_tut2(),
                           {"projections.SM.connector.p": (0.01, 0.5),
                            "projections.SM.weight": (1.0, 100.0),

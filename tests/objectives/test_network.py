@@ -10,6 +10,7 @@ from scipy import stats
 import spikeopt
 from spikeopt import SpikeTrains
 from spikeopt.errors import ConfigError
+from spikeopt.network import library
 from spikeopt.objectives import NetworkTarget, NetworkTerm, population_samples
 from spikeopt.objectives.network import PENALTY
 
@@ -118,24 +119,7 @@ def test_true_weights_score_better_on_fresh_wiring():
     """An E/I network under Poisson drive: the ground truth's raster (one seed) is
     matched better by the true weights than by wrong ones, on other seeds (other
     wiring and noise): the terms carry the information a fit needs."""
-    desc = {
-        "populations": {"E": {"model": "lif", "size": 80, "params": {"R": 100.0, "t_ref": 2.0}},
-                        "I": {"model": "lif", "size": 20, "params": {"R": 100.0, "t_ref": 1.0}}},
-        "projections": {
-            "EE": {"pre": "E", "post": "E", "connector": {"rule": "fixed_probability", "p": 0.1},
-                   "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 60.0,
-                   "delay_ms": 1.5},
-            "EI": {"pre": "E", "post": "I", "connector": {"rule": "fixed_probability", "p": 0.2},
-                   "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 80.0,
-                   "delay_ms": 1.0},
-            "IE": {"pre": "I", "post": "E", "connector": {"rule": "fixed_probability", "p": 0.3},
-                   "synapse": {"type": "exp_current", "tau_ms": 10.0}, "weight": -150.0,
-                   "delay_ms": 1.0},
-        },
-        "inputs": {"bg": {"type": "poisson", "size": 100, "rate_hz": 400.0, "target": "E",
-                          "connector": {"rule": "fixed_indegree", "n": 20},
-                          "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": 6.0}},
-    }
+    desc = library.ei_poisson()
     net = spikeopt.Network.from_dict(desc)
     truth = spikeopt.simulate(net, t_stop=2000.0, seed=100)
     target = NetworkTarget({"E": truth.population("E"), "I": truth.population("I")}, 2000.0)

@@ -32,6 +32,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ConfigError
+from .checks import (
+    check_common,
+    check_keys,
+    err,
+)
 
 __all__ = ["load_config", "validate_config", "TOP_KEYS"]
 
@@ -43,12 +48,8 @@ TOP_KEYS = {
 }
 KINDS = ("cell", "network")
 DATA_KEYS = {"path", "train_sweeps", "test_sweeps", "options"}
-BUDGET_KEYS = {"evaluations", "generations", "target_loss", "stagnation", "time_s"}
-EXECUTORS = ("serial", "processes", "dask")
-EXECUTOR_KEYS = {"name", "workers", "address"}
 SIMULATION_KEYS = {"dt_ms"}
 REPORT_KEYS = {"gif", "validation"}
-OPTIMIZERS = ("ga", "microbial", "cmaes", "de", "nsga2", "random")
 
 DEFAULTS = {
     "objective": {"metric": "gamma_factor", "delta_ms": 2.0},
@@ -61,24 +62,9 @@ DEFAULTS = {
 }
 
 
-def _err(where: str, msg: str) -> ConfigError:
-    return ConfigError(f"config key {where!r}: {msg}")
-
-
-def _check_keys(where: str, d, allowed: set, required: set = frozenset()):
-    if not isinstance(d, Mapping):
-        raise _err(where, f"must be a mapping with keys from {sorted(allowed)}; got {d!r}")
-    unknown = set(d) - allowed
-    if unknown:
-        raise _err(where, f"unknown key(s) {sorted(unknown)}; allowed keys are {sorted(allowed)}")
-    missing = set(required) - set(d)
-    if missing:
-        raise _err(where, f"missing required key(s) {sorted(missing)}")
-
-
 def _int_list(where: str, v) -> list[int]:
     if not isinstance(v, list) or not v or not all(isinstance(x, int) and x >= 0 for x in v):
-        raise _err(where, f"must be a non-empty list of sweep indices (ints >= 0); got {v!r}")
+        raise err(where, f"must be a non-empty list of sweep indices (ints >= 0); got {v!r}")
     return v
 
 
@@ -94,22 +80,22 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
         raise ConfigError(f"a fit config must be a mapping; got {type(cfg).__name__}")
     kind = cfg.get("kind", "cell")
     if kind not in KINDS:
-        raise _err("kind", f"allowed values are {list(KINDS)}; got {kind!r}")
+        raise err("kind", f"allowed values are {list(KINDS)}; got {kind!r}")
     if kind == "network":
         from .network_config import validate_network_config
 
         return validate_network_config(cfg, base_dir=base_dir)
     cfg = copy.deepcopy(dict(cfg))
     cfg["kind"] = "cell"
-    _check_keys("<top>", cfg, set(TOP_KEYS), {k for k, r in TOP_KEYS.items() if r})
+    check_keys("<top>", cfg, set(TOP_KEYS), {k for k, r in TOP_KEYS.items() if r})
     for k, v in DEFAULTS.items():
         cfg.setdefault(k, copy.deepcopy(v))
     base = Path(base_dir) if base_dir is not None else Path.cwd()
 
     data = cfg["data"]
-    _check_keys("data", data, DATA_KEYS, {"path", "train_sweeps"})
+    check_keys("data", data, DATA_KEYS, {"path", "train_sweeps"})
     if not isinstance(data["path"], str):
-        raise _err("data.path", f"must be a file path string; got {data['path']!r}")
+        raise err("data.path", f"must be a file path string; got {data['path']!r}")
     data["path"] = str((base / data["path"]).resolve())
     _int_list("data.train_sweeps", data["train_sweeps"])
     data.setdefault("test_sweeps", [])
@@ -117,105 +103,70 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
         _int_list("data.test_sweeps", data["test_sweeps"])
     overlap = set(data["train_sweeps"]) & set(data["test_sweeps"])
     if overlap:
-        raise _err("data.test_sweeps", f"sweeps {sorted(overlap)} are also training sweeps")
+        raise err("data.test_sweeps", f"sweeps {sorted(overlap)} are also training sweeps")
     data.setdefault("options", {})
 
     try:
         model = models.get(cfg["model"])
     except KeyError as exc:
-        raise _err("model", str(exc)) from None
+        raise err("model", str(exc)) from None
 
     fixed = cfg["fixed"]
     if not isinstance(fixed, Mapping):
-        raise _err("fixed", f"must map parameter names to numbers; got {fixed!r}")
+        raise err("fixed", f"must map parameter names to numbers; got {fixed!r}")
     for name, v in fixed.items():
         if name not in model.parameters:
-            raise _err(f"fixed.{name}", f"model {model.name!r} has no such parameter; "
+            raise err(f"fixed.{name}", f"model {model.name!r} has no such parameter; "
                        f"allowed: {list(model.parameters)}")
         if isinstance(v, bool) or not isinstance(v, int | float):
-            raise _err(f"fixed.{name}", f"must be a number in {model.parameters[name].unit}; "
+            raise err(f"fixed.{name}", f"must be a number in {model.parameters[name].unit}; "
                        f"got {v!r}")
 
     fit = cfg["fit"]
     if not isinstance(fit, Mapping) or not fit:
-        raise _err("fit", "must map at least one parameter name to [low, high] bounds")
+        raise err("fit", "must map at least one parameter name to [low, high] bounds")
     for name, spec in fit.items():
         if name not in model.parameters:
-            raise _err(f"fit.{name}", f"model {model.name!r} has no such parameter; allowed: "
+            raise err(f"fit.{name}", f"model {model.name!r} has no such parameter; allowed: "
                        f"{list(model.parameters)}")
         if name in fixed:
-            raise _err(f"fit.{name}", "is also in 'fixed'; a parameter is either fitted or fixed")
+            raise err(f"fit.{name}", "is also in 'fixed'; a parameter is either fitted or fixed")
         if isinstance(spec, list):
             ok = len(spec) == 2 and all(isinstance(x, int | float) for x in spec) \
                 and spec[0] < spec[1]
             if not ok:
-                raise _err(f"fit.{name}", f"bounds must be [low, high] with low < high "
+                raise err(f"fit.{name}", f"bounds must be [low, high] with low < high "
                            f"({model.parameters[name].unit}); got {spec!r}")
         elif isinstance(spec, Mapping):
-            _check_keys(f"fit.{name}", spec, {"low", "high", "log", "unit"}, {"low", "high"})
+            check_keys(f"fit.{name}", spec, {"low", "high", "log", "unit"}, {"low", "high"})
         else:
-            raise _err(f"fit.{name}", f"must be [low, high] or {{low, high, log}}; got {spec!r}")
+            raise err(f"fit.{name}", f"must be [low, high] or {{low, high, log}}; got {spec!r}")
 
     obj = cfg["objective"]
     if not isinstance(obj, Mapping):
-        raise _err("objective", f"must be a mapping such as {{metric: gamma_factor}}; got {obj!r}")
+        raise err("objective", f"must be a mapping such as {{metric: gamma_factor}}; got {obj!r}")
     if "terms" in obj:
-        _check_keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
+        check_keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
         terms = obj["terms"]
         if not isinstance(terms, list) or not terms:
-            raise _err("objective.terms", f"must be a non-empty list of terms; got {terms!r}")
+            raise err("objective.terms", f"must be a non-empty list of terms; got {terms!r}")
     else:
         terms = [obj]
     for i, t in enumerate(terms):
         try:
             Term.from_config(t)
         except ConfigError as exc:
-            raise _err(f"objective.terms[{i}]" if "terms" in obj else "objective", str(exc)) \
+            raise err(f"objective.terms[{i}]" if "terms" in obj else "objective", str(exc)) \
                 from None
 
     check_common(cfg, base)
-    _check_keys("simulation", cfg["simulation"], SIMULATION_KEYS)
+    check_keys("simulation", cfg["simulation"], SIMULATION_KEYS)
     dt = cfg["simulation"].get("dt_ms")
     if dt is not None and (isinstance(dt, bool) or not isinstance(dt, int | float) or dt <= 0):
-        raise _err("simulation.dt_ms", f"must be a positive number of ms; got {dt!r}")
-    _check_keys("report", cfg["report"], REPORT_KEYS)
+        raise err("simulation.dt_ms", f"must be a positive number of ms; got {dt!r}")
+    check_keys("report", cfg["report"], REPORT_KEYS)
 
     return cfg
-
-
-def check_common(cfg: dict, base: Path) -> None:
-    """The keys every kind shares: optimizer, budget, executor, seed and output
-    (made absolute against ``base``)."""
-    opt = cfg["optimizer"]
-    if isinstance(opt, str):
-        opt = cfg["optimizer"] = {"name": opt}
-    if not isinstance(opt, Mapping) or opt.get("name") not in OPTIMIZERS:
-        raise _err("optimizer.name", f"allowed values are {list(OPTIMIZERS)}; got "
-                   f"{opt.get('name') if isinstance(opt, Mapping) else opt!r}")
-
-    budget = cfg["budget"]
-    if isinstance(budget, int) and not isinstance(budget, bool):
-        budget = cfg["budget"] = {"evaluations": budget}
-    _check_keys("budget", budget, BUDGET_KEYS)
-    if not budget:
-        raise _err("budget", f"needs at least one of {sorted(BUDGET_KEYS)}")
-    for k, v in budget.items():
-        if isinstance(v, bool) or not isinstance(v, int | float) or (k != "target_loss" and v <= 0):
-            raise _err(f"budget.{k}", f"must be a positive number; got {v!r}")
-
-    ex = cfg["executor"]
-    if isinstance(ex, str):
-        ex = cfg["executor"] = {"name": ex}
-    _check_keys("executor", ex, EXECUTOR_KEYS, {"name"})
-    if ex["name"] not in EXECUTORS:
-        raise _err("executor.name", f"allowed values are {list(EXECUTORS)}; got {ex['name']!r}")
-
-    seed = cfg["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise _err("seed", f"must be an integer; got {seed!r}")
-    if not isinstance(cfg["output"], str):
-        raise _err("output", f"must be a folder path string; got {cfg['output']!r}")
-    cfg["output"] = str((base / cfg["output"]).resolve())
 
 
 def load_config(config, *, base_dir=None) -> dict:

@@ -31,6 +31,7 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..network import Network
 from ..objectives import NetworkTerm
+from .checks import check_common, check_keys, err
 
 __all__ = ["validate_network_config", "load_network"]
 
@@ -43,21 +44,6 @@ DEFAULTS = {"optimizer": {"name": "cmaes", "popsize": 16}, "budget": {"evaluatio
             "executor": "serial", "report": {}}
 
 
-def _err(where: str, msg: str) -> ConfigError:
-    return ConfigError(f"config key {where!r}: {msg}")
-
-
-def _keys(where: str, d, allowed: set, required: set = frozenset()) -> None:
-    if not isinstance(d, Mapping):
-        raise _err(where, f"must be a mapping with keys from {sorted(allowed)}; got {d!r}")
-    unknown = set(d) - allowed
-    if unknown:
-        raise _err(where, f"unknown key(s) {sorted(unknown)}; allowed keys are {sorted(allowed)}")
-    missing = set(required) - set(d)
-    if missing:
-        raise _err(where, f"missing required key(s) {sorted(missing)}")
-
-
 def load_network(spec) -> Network:
     """The config's ``network``: a mapping or an (absolute) YAML path."""
     return Network.from_yaml(spec) if isinstance(spec, str) else Network.from_dict(spec)
@@ -66,72 +52,70 @@ def load_network(spec) -> Network:
 def validate_network_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
     """Check a ``kind: network`` config; return a normalised deep copy (defaults
     filled in, paths made absolute against ``base_dir``)."""
-    from .config import check_common
-
     cfg = copy.deepcopy(dict(cfg))
-    _keys("<top>", cfg, TOP, REQUIRED)
+    check_keys("<top>", cfg, TOP, REQUIRED)
     for k, v in DEFAULTS.items():
         cfg.setdefault(k, copy.deepcopy(v))
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     if isinstance(cfg["network"], str):
         cfg["network"] = str((base / cfg["network"]).resolve())
         if not Path(cfg["network"]).exists():
-            raise _err("network", f"file not found: {cfg['network']}")
+            raise err("network", f"file not found: {cfg['network']}")
     try:
         net = load_network(cfg["network"])
     except ConfigError as exc:
-        raise _err("network", str(exc)) from None
+        raise err("network", str(exc)) from None
     fit = cfg["fit"]
     if not isinstance(fit, Mapping) or not fit:
-        raise _err("fit", "must map dotted paths of the network to bounds [low, high]")
+        raise err("fit", "must map dotted paths of the network to bounds [low, high]")
     for path, bounds in fit.items():
         try:
             net.check_path(path)
         except KeyError as exc:
-            raise _err(f"fit.{path}", str(exc)) from None
+            raise err(f"fit.{path}", str(exc)) from None
         if isinstance(bounds, list | tuple):
             if len(bounds) != 2 or not all(isinstance(b, int | float) for b in bounds) \
                     or bounds[0] > bounds[1]:
-                raise _err(f"fit.{path}", f"bounds must be [low, high] numbers; got {bounds!r}")
+                raise err(f"fit.{path}", f"bounds must be [low, high] numbers; got {bounds!r}")
         elif not isinstance(bounds, Mapping):
-            raise _err(f"fit.{path}", f"must be [low, high] or a parameter spec; got {bounds!r}")
+            raise err(f"fit.{path}", f"must be [low, high] or a parameter spec; got {bounds!r}")
     obj = cfg["objective"]
-    _keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
+    check_keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
     if not isinstance(obj["terms"], list) or not obj["terms"]:
-        raise _err("objective.terms", "must be a non-empty list of terms")
+        raise err("objective.terms", "must be a non-empty list of terms")
     needs_target = False
     for i, t in enumerate(obj["terms"]):
         try:
             term = NetworkTerm.from_config(t)
         except ConfigError as exc:
-            raise _err(f"objective.terms.{i}", str(exc)) from None
+            raise err(f"objective.terms.{i}", str(exc)) from None
         bad = [p for p in term.populations if p not in net.populations]
         if bad:
-            raise _err(f"objective.terms.{i}.populations",
+            raise err(f"objective.terms.{i}.populations",
                        f"unknown population(s) {bad}; allowed: {list(net.populations)}")
         needs_target |= term.needs_target_spikes
     target = cfg.get("target")
     if target is None and needs_target:
-        raise _err("target", "these terms compare with target spikes: give target.spikes")
+        raise err("target", "these terms compare with target spikes: give target.spikes")
     if target is not None:
-        _keys("target", target, {"spikes"}, {"spikes"})
+        check_keys("target", target, {"spikes"}, {"spikes"})
         spikes = target["spikes"]
         if not isinstance(spikes, Mapping) or not spikes:
-            raise _err("target.spikes", "must map population names to spike files")
+            raise err("target.spikes", "must map population names to spike files")
         for pop, path in spikes.items():
             if pop not in net.populations:
-                raise _err(f"target.spikes.{pop}", f"unknown population; allowed: "
+                raise err(f"target.spikes.{pop}", f"unknown population; allowed: "
                                                    f"{list(net.populations)}")
             spikes[pop] = str((base / path).resolve())
             if not Path(spikes[pop]).exists():
-                raise _err(f"target.spikes.{pop}", f"file not found: {spikes[pop]}")
+                raise err(f"target.spikes.{pop}", f"file not found: {spikes[pop]}")
     sim = cfg["simulation"]
-    _keys("simulation", sim, SIMULATION, {"t_stop_ms"})
+    check_keys("simulation", sim, SIMULATION, {"t_stop_ms"})
     for k in ("t_stop_ms", "dt_ms"):
         if k in sim and not (isinstance(sim[k], int | float) and sim[k] > 0):
-            raise _err(f"simulation.{k}", f"must be a number > 0 ms; got {sim[k]!r}")
+            raise err(f"simulation.{k}", f"must be a number > 0 ms; got {sim[k]!r}")
     sim.setdefault("dt_ms", 0.1)
     if not (isinstance(sim.setdefault("n_seeds", 1), int) and sim["n_seeds"] >= 1):
-        raise _err("simulation.n_seeds", f"must be an int >= 1; got {sim['n_seeds']!r}")
+        raise err("simulation.n_seeds", f"must be an int >= 1; got {sim['n_seeds']!r}")
     check_common(cfg, base)
     return cfg

@@ -8,6 +8,8 @@ Each function returns a plain dict (edit it freely before building).
 * :func:`netpyne_tut2` — NetPyNE's tutorial 2 network (the one its
   ``tut_optimization`` tunes to 17 Hz): 20 + 20 single-compartment HH cells,
   NetStim background, Exp2Syn synapses, S→M projection.
+* :func:`ei_poisson` — a small E/I LIF network under Poisson drive (80 E + 20 I,
+  current synapses), the ground truth of spikeopt's own recovery tests.
 * :func:`spikenetopt` — SpikeNetOpt.jl's network problem (../shared
   REFERENCE_PROBLEMS.md §1a): 200 E + 50 I Izhikevich neurons, delta synapses,
   constant drive I = 11.5 to E; genes σ_ee, p_ee, σ_ei, p_ei.
@@ -19,7 +21,7 @@ Network(E: lif × 3200, I: lif × 800; 4 projections, 0 inputs)
 
 from __future__ import annotations
 
-__all__ = ["cuba", "spikenetopt", "netpyne_tut2"]
+__all__ = ["cuba", "spikenetopt", "netpyne_tut2", "ei_poisson"]
 
 
 def cuba(n: int = 4000, *, p: float = 0.02, delay_ms: float = 0.0) -> dict:
@@ -111,4 +113,27 @@ def netpyne_tut2(*, p_sm: float = 0.5, weight_sm_nS: float = 10.0, delay_sm_ms: 
                                "connector": {"rule": "fixed_probability", "p": p_sm},
                                "delay_ms": delay_sm_ms}},
         "inputs": {"bgS": {**stim, "target": "S"}, "bgM": {**stim, "target": "M"}},
+    }
+
+
+def ei_poisson(*, w_ee: float = 60.0, w_ei: float = 80.0, w_ie: float = -150.0,
+               w_in: float = 6.0, rate_in_hz: float = 400.0) -> dict:
+    """80 E + 20 I LIF neurons (R 100 MOhm; t_ref 2 / 1 ms) with exponential current
+    synapses (weights in pA: E→E p 0.1, E→I p 0.2, I→E p 0.3; τ 5 / 5 / 10 ms;
+    delays 1.5 / 1 / 1 ms) and 100 Poisson sources (``rate_in_hz``) reaching every E
+    neuron through 20 of them (``w_in`` pA, τ 5 ms). About 22 Hz (E) and 11 Hz (I)
+    with the defaults."""
+    def proj(pre, post, p, tau, w, d):
+        return {"pre": pre, "post": post, "connector": {"rule": "fixed_probability", "p": p},
+                "synapse": {"type": "exp_current", "tau_ms": tau}, "weight": w, "delay_ms": d}
+
+    return {
+        "populations": {"E": {"model": "lif", "size": 80, "params": {"R": 100.0, "t_ref": 2.0}},
+                        "I": {"model": "lif", "size": 20, "params": {"R": 100.0, "t_ref": 1.0}}},
+        "projections": {"EE": proj("E", "E", 0.1, 5.0, w_ee, 1.5),
+                        "EI": proj("E", "I", 0.2, 5.0, w_ei, 1.0),
+                        "IE": proj("I", "E", 0.3, 10.0, w_ie, 1.0)},
+        "inputs": {"bg": {"type": "poisson", "size": 100, "rate_hz": rate_in_hz, "target": "E",
+                          "connector": {"rule": "fixed_indegree", "n": 20},
+                          "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": w_in}},
     }
