@@ -56,6 +56,10 @@ def test_network_fit_writes_its_run_folder_and_resumes(folder):
     assert scores["validation_seeds"] == 5 and scores["failed"] == 0
     assert "target" in scores["mean_rate_hz"]["E"]
     assert (out / "raster.png").exists() and (out / "best_E.npz").exists()
+    for p in ("E", "I"):  # fitted vs target: the validation tables and figures
+        assert (out / "validation" / p / "table.csv").exists()
+        assert isinstance(scores["validation"][p]["passed"], bool)
+        assert {r["measure"] for r in scores["validation"][p]["summary"]} == {"rate", "cv", "lv"}
     assert res.n_evaluations == 40
     more = spikeopt.fitting.resume_fit(out, budget=56, progress=False)
     assert more.n_evaluations == 56

@@ -3,9 +3,12 @@
 The run folder gets ``config.yaml``, ``history.sqlite``, ``best_params.json``
 (each fitted path under ``fitted`` with its value and unit), ``scores.json``
 (the best candidate re-scored on ``validation_seeds`` fresh seeds never used in
-the fit, with the target's values), ``best_<population>.npz`` spike files of
-one fresh network, and ``raster.png`` (target vs fitted). The fuller network
-report (histograms, validation tests, degeneracy view) is issue 11's remaining
+the fit, with the target's values, and the validation verdicts),
+``best_<population>.npz`` spike files of one fresh network, ``raster.png``
+(target vs fitted) and, against target spikes, ``validation/<population>/``:
+spikeopt.validate's rate / CV / LV tables (Student, Welch, KS, Mann–Whitney,
+Levene, Holm-corrected, with effect sizes), histograms and rasters. The single
+HTML report with convergence, GIF and degeneracy view is issue 11's remaining
 work.
 """
 
@@ -132,6 +135,20 @@ def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *
                 scores["mean_rate_hz"][p]["target"] = float(sp.counts().mean()
                                                             / (problem.t_stop * 1e-3))
     scores["failed"] = int(res.failed.sum())
+    if problem.target is not None:  # fitted (a fresh network) against the target, per population
+        from ..validation import validate
+
+        scores["validation"] = {}
+        for p, sp in problem.target.spikes.items():
+            if p not in one.populations:
+                continue
+            rep = validate(res.population(p, 0), sp, tests=("rate", "cv", "lv"),
+                           t_stop=problem.t_stop)
+            scores["validation"][p] = {"passed": bool(rep.passed),
+                                       "summary": json.loads(rep.summary().to_json(
+                                           orient="records"))}
+            if report:
+                rep.save(out / "validation" / p, figures=True)
     (out / "scores.json").write_text(json.dumps(scores, indent=2))
     for p in one.populations:
         save_spikes(out / f"best_{p}.npz", res.population(p, 0))
