@@ -11,15 +11,15 @@ import numpy as np
 from .. import metrics
 from .. import models as _models
 from ..objectives import Term
-from ..optimizers import MaxEvaluations, MaxGenerations, Stagnation, TargetLoss, WallTime
 from ..params import Parameter, ParameterSpace
-from ..run import ProgressBar, optimize, register_objective_factory
+from ..run import ProgressBar, register_objective_factory
 from ..run import resume as _resume
 from ..run.store import RunStore
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
 from .cell_objective import CellObjective
 from .config import load_config
+from .engine import run_config, terminator
 
 __all__ = ["fit", "resume_fit", "finalize", "build_objective", "build_space", "load_data",
            "KIND"]
@@ -78,36 +78,6 @@ def build_space(cfg: dict) -> ParameterSpace:
     return ParameterSpace(spec)
 
 
-def _terminator(budget: dict):
-    """The config's budget as terminators; without a ``target_loss`` a perfect fit
-    (loss 0: every loss term is >= 0) ends the run."""
-    parts = []
-    if "evaluations" in budget:
-        parts.append(MaxEvaluations(int(budget["evaluations"])))
-    if "generations" in budget:
-        parts.append(MaxGenerations(int(budget["generations"])))
-    parts.append(TargetLoss(float(budget.get("target_loss", 0.0))))
-    if "stagnation" in budget:
-        parts.append(Stagnation(int(budget["stagnation"])))
-    if "time_s" in budget:
-        parts.append(WallTime(float(budget["time_s"])))
-    term = parts[0]
-    for p in parts[1:]:
-        term = term | p
-    return term
-
-
-def _executor(spec: dict) -> dict:
-    """The config's executor (``workers``) as the run engine's dict (``n_workers``), so
-    that a resumed run rebuilds the same executor."""
-    out = {"name": spec["name"]}
-    if spec.get("workers") and spec["name"] != "serial":
-        out["n_workers"] = int(spec["workers"])
-    if spec.get("address") and spec["name"] == "dask":
-        out["address"] = spec["address"]
-    return out
-
-
 register_objective_factory(KIND, build_objective)
 
 
@@ -125,18 +95,10 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     rec = load_data(cfg)
     objective = build_objective(cfg, rec)
     space = build_space(cfg)
-    out = Path(cfg["output"])
-    out.mkdir(parents=True, exist_ok=True)
-    _write_config(cfg, out)
-    opt = dict(cfg["optimizer"])
-    name = opt.pop("name")
-    if name == "cmaes":  # a converged CMA-ES restarts (IPOP) until the budget is spent
-        opt.setdefault("restarts", 1000)
-    callbacks = [ProgressBar(desc=f"fit {cfg['model']}")] if progress else []
-    result = optimize(objective, space, optimizer=name, optimizer_options=opt,
-                      budget=_terminator(cfg["budget"]), seed=cfg["seed"],
-                      executor=_executor(cfg["executor"]), run_dir=out, callbacks=callbacks,
-                      config=cfg, kind=KIND, overwrite=overwrite)
+    # a converged CMA-ES restarts (IPOP) until the budget is spent
+    result = run_config(cfg, objective, space, kind=KIND, desc=f"fit {cfg['model']}",
+                        progress=progress, overwrite=overwrite,
+                        optimizer_defaults={"cmaes": {"restarts": 1000}})
     finalize(cfg, result, rec, report=report)
     return result
 
@@ -152,16 +114,10 @@ def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = Tr
     callbacks = [ProgressBar(desc="resume")] if progress else []
     if budget is not None:
         cfg["budget"] = {"evaluations": int(budget)}
-    result = _resume(run_dir, budget=None if budget is None else _terminator(cfg["budget"]),
+    result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
                      callbacks=callbacks)
     finalize(cfg, result, load_data(cfg), report=report)
     return result
-
-
-def _write_config(cfg: dict, out: Path) -> None:
-    import yaml
-
-    (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
 def finalize(cfg: dict, result, rec=None, *, report: bool = True) -> dict:

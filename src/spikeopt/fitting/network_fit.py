@@ -21,8 +21,8 @@ import numpy as np
 
 from ..io import load_spikes, save_spikes
 from ..objectives import NetworkTarget
-from ..run import ProgressBar, optimize, register_objective_factory
-from .cell import _executor, _terminator, _write_config
+from ..run import register_objective_factory
+from .engine import run_config
 from .network import NetworkProblem
 from .network_config import load_network
 
@@ -58,16 +58,8 @@ def fit_network(cfg: dict, *, progress: bool = True, overwrite: bool = False,
                 report: bool = True):
     """Run a validated ``kind: network`` config; returns the :class:`spikeopt.Result`."""
     problem = build_network_problem(cfg)
-    out = Path(cfg["output"])
-    out.mkdir(parents=True, exist_ok=True)
-    _write_config(cfg, out)
-    opt = dict(cfg["optimizer"])
-    name = opt.pop("name")
-    callbacks = [ProgressBar(desc="fit network")] if progress else []
-    result = optimize(problem, problem.space, optimizer=name, optimizer_options=opt,
-                      budget=_terminator(cfg["budget"]), seed=cfg["seed"],
-                      executor=_executor(cfg["executor"]), run_dir=out, callbacks=callbacks,
-                      config=cfg, kind=KIND, overwrite=overwrite)
+    result = run_config(cfg, problem, problem.space, kind=KIND, desc="fit network",
+                        progress=progress, overwrite=overwrite)
     finalize_network(cfg, result, problem, report=report)
     return result
 

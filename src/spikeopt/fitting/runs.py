@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import cell, network_fit
 from .config import load_config
+from .engine import terminator
 
 __all__ = ["fit", "resume_fit", "finalize"]
 
@@ -45,7 +46,7 @@ def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = Tr
 
     if budget is not None:
         cfg["budget"] = {"evaluations": int(budget)}
-    result = _resume(run_dir, budget=None if budget is None else cell._terminator(cfg["budget"]),
+    result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
                      callbacks=[ProgressBar(desc="resume")] if progress else [])
     network_fit.finalize_network(cfg, result, report=report)
     return result
