@@ -83,7 +83,7 @@ def test_a_target_rate_needs_no_target_spikes(folder):
 @pytest.mark.parametrize("change,match", [
     ({"fit": {"projections.IE.wieght": [-5.0, 0.0]}}, "fit.projections.IE.wieght"),
     ({"objective": {"terms": [{"metric": "rates", "populations": ["E"]}]}},
-     "objective.terms.0.*Unknown network metric"),
+     "objective.terms.0.metric.*allowed values.*'mean_rate'.*got 'rates'"),
     ({"objective": {"terms": [{"metric": "cv_distribution", "populations": ["X"]}]}},
      "objective.terms.0.populations"),
     ({"simulation": {"dt_ms": 0.1}}, "simulation.*t_stop_ms"),

@@ -13,9 +13,10 @@ from .._version import __version__
 # name -> (module, one-line help). Modules are imported lazily so that
 # ``spikeopt --help`` stays fast and optional dependencies stay optional.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "fit": ("spikeopt.cli.fit", "fit a neuron model to recorded sweeps (config file)"),
+    "fit": ("spikeopt.cli.fit", "fit a model or network to data or targets (config file)"),
     "resume": ("spikeopt.cli.fit:Resume", "continue a stopped or finished fit"),
     "report": ("spikeopt.cli.fit:Report", "rewrite the report of a fit's run folder"),
+    "schema": ("spikeopt.cli.schema", "print the fit configuration's JSON Schema"),
     "simulate": ("spikeopt.cli.simulate", "simulate a population of neurons under a stimulus"),
     "validate": ("spikeopt.cli.validate", "compare model and target spike trains statistically"),
     "hawkes": ("spikeopt.cli.hawkes", "fit a multivariate Hawkes process to spike trains"),

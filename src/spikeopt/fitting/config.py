@@ -27,146 +27,98 @@ Optional keys: ``data.options`` (passed to the loader), ``simulation.dt_ms``,
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ConfigError
-from .checks import (
-    check_common,
-    check_keys,
-    err,
-)
+from .schema import CONFIGS, err, parse
 
-__all__ = ["load_config", "validate_config", "TOP_KEYS"]
-
-# key -> (required, allowed sub-keys or None for free-form)
-TOP_KEYS = {
-    "data": True, "model": True, "fit": True, "fixed": False, "objective": False,
-    "optimizer": False, "budget": False, "seed": True, "output": True, "executor": False,
-    "simulation": False, "report": False, "name": False, "kind": False,
-}
-KINDS = ("cell", "network")
-DATA_KEYS = {"path", "train_sweeps", "test_sweeps", "options"}
-SIMULATION_KEYS = {"dt_ms"}
-REPORT_KEYS = {"gif", "validation"}
-
-DEFAULTS = {
-    "objective": {"metric": "gamma_factor", "delta_ms": 2.0},
-    "optimizer": {"name": "cmaes", "popsize": 32},
-    "budget": {"evaluations": 4000},
-    "executor": "serial",
-    "fixed": {},
-    "simulation": {},
-    "report": {"gif": True, "validation": True},
-}
+__all__ = ["load_config", "validate_config", "resolve_output"]
 
 
-def _int_list(where: str, v) -> list[int]:
-    if not isinstance(v, list) or not v or not all(isinstance(x, int) and x >= 0 for x in v):
-        raise err(where, f"must be a non-empty list of sweep indices (ints >= 0); got {v!r}")
-    return v
+def resolve_output(cfg: dict, base: Path) -> None:
+    """``output`` made absolute against the config's folder."""
+    cfg["output"] = str((base / cfg["output"]).resolve())
 
 
 def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
-    """Check ``cfg`` and return a normalised deep copy (defaults filled in,
-    ``data.path`` and ``output`` made absolute against ``base_dir``). ``kind``
-    selects the schema: ``cell`` (default, this module) or ``network``
-    (:mod:`.network_config`)."""
-    from .. import models
-    from ..objectives import Term
-
+    """Check ``cfg`` against its kind's schema (:mod:`.schema`) and what depends on
+    the rest of it; return a normalised copy (defaults filled in, paths made
+    absolute against ``base_dir``). ``kind`` selects the kind: ``cell`` (default,
+    this module) or ``network`` (:mod:`.network_config`)."""
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"a fit config must be a mapping; got {type(cfg).__name__}")
     kind = cfg.get("kind", "cell")
-    if kind not in KINDS:
-        raise err("kind", f"allowed values are {list(KINDS)}; got {kind!r}")
-    if kind == "network":
-        from .network_config import validate_network_config
-
-        return validate_network_config(cfg, base_dir=base_dir)
-    cfg = copy.deepcopy(dict(cfg))
-    cfg["kind"] = "cell"
-    check_keys("<top>", cfg, set(TOP_KEYS), {k for k, r in TOP_KEYS.items() if r})
-    for k, v in DEFAULTS.items():
-        cfg.setdefault(k, copy.deepcopy(v))
+    if kind not in CONFIGS:
+        raise err("kind", f"allowed values are {list(CONFIGS)}; got {kind!r}")
     base = Path(base_dir) if base_dir is not None else Path.cwd()
+    cfg = parse(CONFIGS[kind], dict(cfg))
+    resolve_output(cfg, base)
+    if kind == "network":
+        from .network_config import check_network_config
+
+        return check_network_config(cfg, base)
+    return _check_cell_config(cfg, base)
+
+
+def _check_cell_config(cfg: dict, base: Path) -> dict:
+    from .. import models
+    from ..objectives import Term
 
     data = cfg["data"]
-    check_keys("data", data, DATA_KEYS, {"path", "train_sweeps"})
-    if not isinstance(data["path"], str):
-        raise err("data.path", f"must be a file path string; got {data['path']!r}")
     data["path"] = str((base / data["path"]).resolve())
-    _int_list("data.train_sweeps", data["train_sweeps"])
-    data.setdefault("test_sweeps", [])
-    if data["test_sweeps"]:
-        _int_list("data.test_sweeps", data["test_sweeps"])
     overlap = set(data["train_sweeps"]) & set(data["test_sweeps"])
     if overlap:
         raise err("data.test_sweeps", f"sweeps {sorted(overlap)} are also training sweeps")
-    data.setdefault("options", {})
-
     try:
         model = models.get(cfg["model"])
     except KeyError as exc:
         raise err("model", str(exc)) from None
-
-    fixed = cfg["fixed"]
-    if not isinstance(fixed, Mapping):
-        raise err("fixed", f"must map parameter names to numbers; got {fixed!r}")
-    for name, v in fixed.items():
+    for name in cfg["fixed"]:
         if name not in model.parameters:
             raise err(f"fixed.{name}", f"model {model.name!r} has no such parameter; "
                        f"allowed: {list(model.parameters)}")
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise err(f"fixed.{name}", f"must be a number in {model.parameters[name].unit}; "
-                       f"got {v!r}")
-
-    fit = cfg["fit"]
-    if not isinstance(fit, Mapping) or not fit:
-        raise err("fit", "must map at least one parameter name to [low, high] bounds")
-    for name, spec in fit.items():
+    for name, spec in cfg["fit"].items():
         if name not in model.parameters:
             raise err(f"fit.{name}", f"model {model.name!r} has no such parameter; allowed: "
                        f"{list(model.parameters)}")
-        if name in fixed:
+        if name in cfg["fixed"]:
             raise err(f"fit.{name}", "is also in 'fixed'; a parameter is either fitted or fixed")
-        if isinstance(spec, list):
-            ok = len(spec) == 2 and all(isinstance(x, int | float) for x in spec) \
-                and spec[0] < spec[1]
-            if not ok:
-                raise err(f"fit.{name}", f"bounds must be [low, high] with low < high "
-                           f"({model.parameters[name].unit}); got {spec!r}")
-        elif isinstance(spec, Mapping):
-            check_keys(f"fit.{name}", spec, {"low", "high", "log", "unit"}, {"low", "high"})
-        else:
-            raise err(f"fit.{name}", f"must be [low, high] or {{low, high, log}}; got {spec!r}")
-
+        low, high = (spec if isinstance(spec, list) else (spec["low"], spec["high"]))
+        if not low < high:
+            raise err(f"fit.{name}", f"bounds must be [low, high] with low < high "
+                       f"({model.parameters[name].unit}); got {[low, high]!r}")
     obj = cfg["objective"]
-    if not isinstance(obj, Mapping):
-        raise err("objective", f"must be a mapping such as {{metric: gamma_factor}}; got {obj!r}")
-    if "terms" in obj:
-        check_keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
-        terms = obj["terms"]
-        if not isinstance(terms, list) or not terms:
-            raise err("objective.terms", f"must be a non-empty list of terms; got {terms!r}")
-    else:
-        terms = [obj]
+    terms = obj["terms"] if "terms" in obj else [obj]
     for i, t in enumerate(terms):
         try:
             Term.from_config(t)
         except ConfigError as exc:
-            raise err(f"objective.terms[{i}]" if "terms" in obj else "objective", str(exc)) \
+            raise err(f"objective.terms.{i}" if "terms" in obj else "objective", str(exc)) \
                 from None
-
-    check_common(cfg, base)
-    check_keys("simulation", cfg["simulation"], SIMULATION_KEYS)
-    dt = cfg["simulation"].get("dt_ms")
-    if dt is not None and (isinstance(dt, bool) or not isinstance(dt, int | float) or dt <= 0):
-        raise err("simulation.dt_ms", f"must be a positive number of ms; got {dt!r}")
-    check_keys("report", cfg["report"], REPORT_KEYS)
-
+    check_optimizer(cfg)
     return cfg
+
+
+def check_optimizer(cfg: dict) -> None:
+    """Build the configured optimizer once on the fitted space, so that unknown or
+    bad optimizer options fail here, naming the key, not after the first
+    generation."""
+    from ..errors import InvalidParameterError, UnknownNameError
+    from ..optimizers import make_optimizer
+    from ..params import ParameterSpace
+
+    opt = dict(cfg["optimizer"])
+    try:
+        space = ParameterSpace({k: v if isinstance(v, list) else
+                                {"low": v["low"], "high": v["high"]}
+                                for k, v in cfg["fit"].items()})
+        make_optimizer(opt.pop("name"), space, seed=0, **opt)
+    except TypeError as exc:
+        raise err("optimizer", f"{exc}".replace("__init__()", cfg["optimizer"]["name"])) \
+            from None
+    except (InvalidParameterError, UnknownNameError, ConfigError) as exc:
+        raise err("optimizer", str(exc)) from None
 
 
 def load_config(config, *, base_dir=None) -> dict:

@@ -24,24 +24,14 @@ allowed values and what came.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ConfigError
 from ..network import Network
 from ..objectives import NetworkTerm
-from .checks import check_common, check_keys, err
+from .schema import err
 
-__all__ = ["validate_network_config", "load_network"]
-
-TOP = {"kind", "network", "target", "fit", "objective", "simulation", "optimizer", "budget",
-       "seed", "output", "executor", "name", "report"}
-REQUIRED = {"network", "fit", "objective", "simulation", "seed", "output"}
-SIMULATION = {"t_stop_ms", "dt_ms", "n_seeds", "common_random_numbers", "max_rate_hz",
-              "silence_ms", "rate_window_ms"}
-DEFAULTS = {"optimizer": {"name": "cmaes", "popsize": 16}, "budget": {"evaluations": 800},
-            "executor": "serial", "report": {}}
+__all__ = ["check_network_config", "load_network"]
 
 
 def load_network(spec) -> Network:
@@ -49,14 +39,12 @@ def load_network(spec) -> Network:
     return Network.from_yaml(spec) if isinstance(spec, str) else Network.from_dict(spec)
 
 
-def validate_network_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
-    """Check a ``kind: network`` config; return a normalised deep copy (defaults
-    filled in, paths made absolute against ``base_dir``)."""
-    cfg = copy.deepcopy(dict(cfg))
-    check_keys("<top>", cfg, TOP, REQUIRED)
-    for k, v in DEFAULTS.items():
-        cfg.setdefault(k, copy.deepcopy(v))
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
+def check_network_config(cfg: dict, base: Path) -> dict:
+    """What the schema (:class:`.schema.NetworkConfig`) cannot see: the dotted paths
+    and populations against the network, the terms' options, the target files.
+    ``cfg`` is the schema's output; paths are made absolute against ``base``."""
+    from .config import check_optimizer
+
     if isinstance(cfg["network"], str):
         cfg["network"] = str((base / cfg["network"]).resolve())
         if not Path(cfg["network"]).exists():
@@ -65,26 +53,17 @@ def validate_network_config(cfg: Mapping, *, base_dir: Path | None = None) -> di
         net = load_network(cfg["network"])
     except ConfigError as exc:
         raise err("network", str(exc)) from None
-    fit = cfg["fit"]
-    if not isinstance(fit, Mapping) or not fit:
-        raise err("fit", "must map dotted paths of the network to bounds [low, high]")
-    for path, bounds in fit.items():
+    for path, b in cfg["fit"].items():
         try:
             net.check_path(path)
         except KeyError as exc:
             raise err(f"fit.{path}", str(exc)) from None
-        if isinstance(bounds, list | tuple):
-            if len(bounds) != 2 or not all(isinstance(b, int | float) for b in bounds) \
-                    or bounds[0] > bounds[1]:
-                raise err(f"fit.{path}", f"bounds must be [low, high] numbers; got {bounds!r}")
-        elif not isinstance(bounds, Mapping):
-            raise err(f"fit.{path}", f"must be [low, high] or a parameter spec; got {bounds!r}")
-    obj = cfg["objective"]
-    check_keys("objective", obj, {"terms", "multi_objective"}, {"terms"})
-    if not isinstance(obj["terms"], list) or not obj["terms"]:
-        raise err("objective.terms", "must be a non-empty list of terms")
+        low, high = b if isinstance(b, list) else (b["low"], b["high"])
+        if low > high:
+            raise err(f"fit.{path}", f"bounds must be [low, high] with low <= high; "
+                                     f"got {[low, high]!r}")
     needs_target = False
-    for i, t in enumerate(obj["terms"]):
+    for i, t in enumerate(cfg["objective"]["terms"]):
         try:
             term = NetworkTerm.from_config(t)
         except ConfigError as exc:
@@ -92,30 +71,17 @@ def validate_network_config(cfg: Mapping, *, base_dir: Path | None = None) -> di
         bad = [p for p in term.populations if p not in net.populations]
         if bad:
             raise err(f"objective.terms.{i}.populations",
-                       f"unknown population(s) {bad}; allowed: {list(net.populations)}")
+                      f"unknown population(s) {bad}; allowed: {list(net.populations)}")
         needs_target |= term.needs_target_spikes
     target = cfg.get("target")
     if target is None and needs_target:
         raise err("target", "these terms compare with target spikes: give target.spikes")
-    if target is not None:
-        check_keys("target", target, {"spikes"}, {"spikes"})
-        spikes = target["spikes"]
-        if not isinstance(spikes, Mapping) or not spikes:
-            raise err("target.spikes", "must map population names to spike files")
-        for pop, path in spikes.items():
-            if pop not in net.populations:
-                raise err(f"target.spikes.{pop}", f"unknown population; allowed: "
-                                                   f"{list(net.populations)}")
-            spikes[pop] = str((base / path).resolve())
-            if not Path(spikes[pop]).exists():
-                raise err(f"target.spikes.{pop}", f"file not found: {spikes[pop]}")
-    sim = cfg["simulation"]
-    check_keys("simulation", sim, SIMULATION, {"t_stop_ms"})
-    for k in ("t_stop_ms", "dt_ms"):
-        if k in sim and not (isinstance(sim[k], int | float) and sim[k] > 0):
-            raise err(f"simulation.{k}", f"must be a number > 0 ms; got {sim[k]!r}")
-    sim.setdefault("dt_ms", 0.1)
-    if not (isinstance(sim.setdefault("n_seeds", 1), int) and sim["n_seeds"] >= 1):
-        raise err("simulation.n_seeds", f"must be an int >= 1; got {sim['n_seeds']!r}")
-    check_common(cfg, base)
+    for pop, path in (target or {}).get("spikes", {}).items():
+        if pop not in net.populations:
+            raise err(f"target.spikes.{pop}", f"unknown population; allowed: "
+                                               f"{list(net.populations)}")
+        target["spikes"][pop] = str((base / path).resolve())
+        if not Path(target["spikes"][pop]).exists():
+            raise err(f"target.spikes.{pop}", f"file not found: {target['spikes'][pop]}")
+    check_optimizer(cfg)
     return cfg

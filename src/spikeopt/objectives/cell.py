@@ -114,37 +114,54 @@ class Term:
     def evaluate(self, res, obj) -> np.ndarray:
         """(P,) loss of this term for the SimResult ``res`` of the objective ``obj``."""
         P, S = res.n_candidates, res.n_sweeps
-        spikes, t_stop = res.spikes, obj.t_stop
-        tiled = obj.tiled_target(P)
-        o = self.options
-        if self.metric == "gamma_factor":
-            g = metrics.gamma_factor(spikes, tiled, delta=float(o.get("delta_ms", 2.0)),
-                                     t_stop=t_stop)
-            loss = 1.0 - g
-            tb = float(o.get("tiebreak", 0.05))
-            if tb:
-                loss = loss + tb * metrics.spike_distance(spikes, tiled, t_stop=t_stop)
-        elif self.metric == "spike_distance":
-            loss = metrics.spike_distance(spikes, tiled, t_stop=t_stop)
-        elif self.metric == "van_rossum":
-            d = metrics.van_rossum(spikes, tiled, tau=float(o.get("tau_ms", 10.0)),
-                                   t_start=0.0, t_stop=t_stop)
-            loss = d / np.sqrt(np.maximum(tiled.counts(), 1))
-        elif self.metric == "features":
-            loss = np.zeros(P * S)
-            for name, w in o["features"].items():
-                fn, floor = FEATURES[name]
-                fm = fn(spikes, t_stop=t_stop)
-                fd = fn(tiled, t_stop=t_stop)
-                err = np.abs(fm - fd) / np.maximum(np.abs(fd), floor)
-                err = np.where(np.isnan(fd), np.where(np.isnan(fm), 0.0, 1.0),
-                               np.where(np.isnan(fm), 1.0, err))
-                loss = loss + w * err
-        else:  # voltage
-            clip = float(o.get("clip_mV", -30.0))
-            mask, scale, data = obj.voltage_reference(clip)
-            n = data.shape[1]
-            m = np.minimum(res.v[:, :n], clip).reshape(P, S, n)
-            err2 = ((m - data[None]) ** 2 * mask[None]).sum(axis=2) / mask.sum(axis=1)
-            loss = np.sqrt(err2) / scale[None]
+        loss = _LOSSES[self.metric](res, obj, obj.tiled_target(P), self.options)
         return self.weight * np.asarray(loss, dtype=np.float64).reshape(P, S).mean(axis=1)
+
+
+# -- the metrics: metric -> loss(res, obj, tiled target, options) -> (P·S,) --------------
+def _gamma_loss(res, obj, tiled, o):
+    spikes, t_stop = res.spikes, obj.t_stop
+    loss = 1.0 - metrics.gamma_factor(spikes, tiled, delta=float(o.get("delta_ms", 2.0)),
+                                      t_stop=t_stop)
+    tb = float(o.get("tiebreak", 0.05))
+    if tb:
+        loss = loss + tb * metrics.spike_distance(spikes, tiled, t_stop=t_stop)
+    return loss
+
+
+def _spike_distance_loss(res, obj, tiled, o):
+    return metrics.spike_distance(res.spikes, tiled, t_stop=obj.t_stop)
+
+
+def _van_rossum_loss(res, obj, tiled, o):
+    d = metrics.van_rossum(res.spikes, tiled, tau=float(o.get("tau_ms", 10.0)),
+                           t_start=0.0, t_stop=obj.t_stop)
+    return d / np.sqrt(np.maximum(tiled.counts(), 1))
+
+
+def _features_loss(res, obj, tiled, o):
+    loss = np.zeros(len(res.spikes))
+    for name, w in o["features"].items():
+        fn, floor = FEATURES[name]
+        fm = fn(res.spikes, t_stop=obj.t_stop)
+        fd = fn(tiled, t_stop=obj.t_stop)
+        err = np.abs(fm - fd) / np.maximum(np.abs(fd), floor)
+        err = np.where(np.isnan(fd), np.where(np.isnan(fm), 0.0, 1.0),
+                       np.where(np.isnan(fm), 1.0, err))
+        loss = loss + w * err
+    return loss
+
+
+def _voltage_loss(res, obj, tiled, o):
+    P, S = res.n_candidates, res.n_sweeps
+    clip = float(o.get("clip_mV", -30.0))
+    mask, scale, data = obj.voltage_reference(clip)
+    n = data.shape[1]
+    m = np.minimum(res.v[:, :n], clip).reshape(P, S, n)
+    err2 = ((m - data[None]) ** 2 * mask[None]).sum(axis=2) / mask.sum(axis=1)
+    return np.sqrt(err2) / scale[None]
+
+
+_LOSSES = {"gamma_factor": _gamma_loss, "spike_distance": _spike_distance_loss,
+           "van_rossum": _van_rossum_loss, "features": _features_loss,
+           "voltage": _voltage_loss}
