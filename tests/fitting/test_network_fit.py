@@ -60,6 +60,14 @@ def test_network_fit_writes_its_run_folder_and_resumes(folder):
         assert (out / "validation" / p / "table.csv").exists()
         assert isinstance(scores["validation"][p]["passed"], bool)
         assert {r["measure"] for r in scores["validation"][p]["summary"]} == {"rate", "cv", "lv"}
+    term = scores["terms"]["rate_distribution:E,I"]
+    assert term["noise_floor_mean"] > 0 and term["noise_floor_sd"] >= 0
+    page = (out / "report.html").read_text()
+    for title in ("Target and fitted rasters", "Mean rates (Hz)", "Loss terms on fresh seeds",
+                  "Validation: population E", "Convergence", "Population converging",
+                  "Near-optimal ranges"):
+        assert f"<h2>{title}</h2>" in page
+    assert (out / "population.gif").exists() and (out / "near_optimal.csv").exists()
     assert res.n_evaluations == 40
     more = spikeopt.fitting.resume_fit(out, budget=56, progress=False)
     assert more.n_evaluations == 56

@@ -1,5 +1,5 @@
-"""Single-cell fitting end to end: config → recording → objective → optimize →
-run folder (best parameters, held-out scores, report)."""
+"""``kind: cell``: config → recording → objective and space; the best candidate
+scored on every sweep (held-out ones included) for the run folder and report."""
 
 from __future__ import annotations
 
@@ -12,17 +12,13 @@ from .. import metrics
 from .. import models as _models
 from ..objectives import Term
 from ..params import Parameter, ParameterSpace
-from ..run import ProgressBar, register_objective_factory
-from ..run import resume as _resume
-from ..run.store import RunStore
+from ..run import register_objective_factory
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
 from .cell_objective import CellObjective
-from .config import load_config
-from .engine import run_config, terminator
+from .problems import Built, Outcome, register_problem
 
-__all__ = ["fit", "resume_fit", "finalize", "build_objective", "build_space", "load_data",
-           "KIND"]
+__all__ = ["CellProblem", "build_objective", "build_space", "load_data", "KIND"]
 
 KIND = "cell_fit"
 
@@ -81,79 +77,67 @@ def build_space(cfg: dict) -> ParameterSpace:
 register_objective_factory(KIND, build_objective)
 
 
-def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool = True):
-    """Run the fit described by ``config`` (a YAML path or a dict) and write its
-    run folder. Returns the :class:`spikeopt.Result`.
+class CellProblem:
+    """``kind: cell`` in the Problem protocol (:mod:`.problems`): a model fitted to
+    recorded sweeps.
 
-    The run folder (``output``) gets ``config.yaml``, the SQLite history
-    (``history.sqlite``), ``best_params.json`` (values with units), ``scores.csv``
-    (Γ, normalised Γ where repeats exist, SPIKE-distance and rate error per
-    sweep, train and held-out), ``best_spikes.npz`` / ``target_spikes.npz``
-    (held-out sweeps), the figures and ``report.html``.
+    The run folder gets ``best_params.json`` (values with units, fitted and fixed),
+    ``scores.csv`` / ``scores.json`` (Γ, normalised Γ where repeats exist,
+    SPIKE-distance and rate error per sweep, train and held-out),
+    ``best_spikes.npz`` / ``target_spikes.npz`` (held-out sweeps) and the report's
+    figures.
     """
-    cfg = load_config(config)
-    rec = load_data(cfg)
-    objective = build_objective(cfg, rec)
-    space = build_space(cfg)
-    # a converged CMA-ES restarts (IPOP) until the budget is spent
-    result = run_config(cfg, objective, space, kind=KIND, desc=f"fit {cfg['model']}",
-                        progress=progress, overwrite=overwrite,
-                        optimizer_defaults={"cmaes": {"restarts": 1000}})
-    finalize(cfg, result, rec, report=report)
-    return result
+
+    name = "cell"
+    store_kind = KIND
+    optimizer_defaults = {"cmaes": {"restarts": 1000}}  # CMA-ES restarts (IPOP) until the budget
+
+    def title(self, cfg: dict) -> str:
+        return f"spikeopt fit: {cfg['model']}"
+
+    def build(self, cfg: dict) -> Built:
+        rec = load_data(cfg)
+        return Built(build_objective(cfg, rec), build_space(cfg), rec)
+
+    def outcome(self, cfg: dict, result, built: Built | None = None) -> Outcome:
+        """Score the best parameters on every sweep; write the run folder's files."""
+        rec = built.context if built is not None else load_data(cfg)
+        out = Path(cfg["output"])
+        model = _models.get(cfg["model"])
+        best = {k: float(v) for k, v in result.best_params.items()}
+        params = {**{k: float(v) for k, v in cfg["fixed"].items()}, **best}
+        (out / "best_params.json").write_text(json.dumps({
+            "model": model.name,
+            "fitted": {k: {"value": v, "unit": model.parameters[k].unit}
+                       for k, v in best.items()},
+            "fixed": {k: {"value": float(v), "unit": model.parameters[k].unit}
+                      for k, v in cfg["fixed"].items()},
+            "best_loss": float(result.best_loss),
+            "evaluations": int(result.n_evaluations),
+        }, indent=2))
+        sim = simulate_best(cfg, params, rec)
+        scores = score_sweeps(cfg, sim, rec)
+        import pandas as pd
+
+        from ..io import save_spikes
+
+        pd.DataFrame(scores["rows"]).to_csv(out / "scores.csv", index=False)
+        (out / "scores.json").write_text(json.dumps(
+            {k: v for k, v in scores.items() if k != "rows"}, indent=2))
+        test = cfg["data"]["test_sweeps"] or cfg["data"]["train_sweeps"]
+        save_spikes(out / "best_spikes.npz", sim.spikes.take(test))
+        save_spikes(out / "target_spikes.npz", _target(rec).take(test))
+        return Outcome(scores, {"rec": rec, "sim": sim})
+
+    def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
+        from .report import cell_sections
+
+        rec = outcome.data["rec"]
+        return cell_sections(cfg, rec, outcome.data["sim"], outcome.scores, out,
+                             target=_target(rec))
 
 
-def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = True):
-    """Continue a stopped (or finished, with a larger ``budget`` in evaluations)
-    fit and rewrite its outputs."""
-    store = RunStore.open(run_dir)
-    try:
-        cfg = store.meta().get("config")
-    finally:
-        store.close()
-    callbacks = [ProgressBar(desc="resume")] if progress else []
-    if budget is not None:
-        cfg["budget"] = {"evaluations": int(budget)}
-    result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
-                     callbacks=callbacks)
-    finalize(cfg, result, load_data(cfg), report=report)
-    return result
-
-
-def finalize(cfg: dict, result, rec=None, *, report: bool = True) -> dict:
-    """Score the best parameters on every sweep and write the run folder's outputs.
-    Returns the scores dict (per sweep and held-out means)."""
-    rec = rec if rec is not None else load_data(cfg)
-    out = Path(cfg["output"])
-    model = _models.get(cfg["model"])
-    best = {k: float(v) for k, v in result.best_params.items()}
-    params = {**{k: float(v) for k, v in cfg["fixed"].items()}, **best}
-    (out / "best_params.json").write_text(json.dumps({
-        "model": model.name,
-        "fitted": {k: {"value": v, "unit": model.parameters[k].unit} for k, v in best.items()},
-        "fixed": {k: {"value": float(v), "unit": model.parameters[k].unit}
-                  for k, v in cfg["fixed"].items()},
-        "best_loss": float(result.best_loss),
-        "evaluations": int(result.n_evaluations),
-    }, indent=2))
-    sim = simulate_best(cfg, params, rec)
-    scores = score_sweeps(cfg, sim, rec)
-    import pandas as pd
-
-    pd.DataFrame(scores["rows"]).to_csv(out / "scores.csv", index=False)
-    (out / "scores.json").write_text(json.dumps(
-        {k: v for k, v in scores.items() if k != "rows"}, indent=2))
-    test = cfg["data"]["test_sweeps"] or cfg["data"]["train_sweeps"]
-    from ..io import save_spikes
-
-    save_spikes(out / "best_spikes.npz", sim.spikes.take(test))
-    save_spikes(out / "target_spikes.npz", _target(rec).take(test))
-    if report:
-        from .report import write_report
-
-        write_report(cfg, result, rec, sim, scores, out, target=_target(rec),
-                     space_cfg=build_space(cfg).to_config())
-    return scores
+register_problem(CellProblem())
 
 
 def _target(rec) -> SpikeTrains:

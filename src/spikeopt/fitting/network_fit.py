@@ -7,9 +7,11 @@ the fit, with the target's values, and the validation verdicts),
 ``best_<population>.npz`` spike files of one fresh network, ``raster.png``
 (target vs fitted) and, against target spikes, ``validation/<population>/``:
 spikeopt.validate's rate / CV / LV tables (Student, Welch, KS, Mann–Whitney,
-Levene, Holm-corrected, with effect sizes), histograms and rasters. The single
-HTML report with convergence, GIF and degeneracy view is issue 11's remaining
-work.
+Levene, Holm-corrected, with effect sizes), histograms and rasters; and the
+report's network sections: rasters, mean rates, each loss term on fresh seeds
+beside its noise floor (the same term between fresh networks at the fitted
+parameters: what a perfect model would still score), the validation tables
+with their histograms.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import numpy as np
 from ..io import load_spikes, save_spikes
 from ..objectives import NetworkTarget
 from ..run import register_objective_factory
-from .engine import run_config
 from .network import NetworkProblem
 from .network_config import load_network
+from .problems import Built, Outcome, Section, register_problem
 
-__all__ = ["KIND", "build_network_problem", "fit_network", "finalize_network"]
+__all__ = ["KIND", "NetworkFit", "build_network_problem"]
 
 KIND = "network"
 VALIDATION_SEEDS = 5
@@ -54,14 +56,30 @@ def build_network_problem(cfg: dict) -> NetworkProblem:
 register_objective_factory(KIND, build_network_problem)
 
 
-def fit_network(cfg: dict, *, progress: bool = True, overwrite: bool = False,
-                report: bool = True):
-    """Run a validated ``kind: network`` config; returns the :class:`spikeopt.Result`."""
-    problem = build_network_problem(cfg)
-    result = run_config(cfg, problem, problem.space, kind=KIND, desc="fit network",
-                        progress=progress, overwrite=overwrite)
-    finalize_network(cfg, result, problem, report=report)
-    return result
+class NetworkFit:
+    """``kind: network`` in the Problem protocol (:mod:`.problems`)."""
+
+    name = KIND
+    store_kind = KIND
+    optimizer_defaults: dict = {}
+
+    def title(self, cfg: dict) -> str:
+        net = cfg["network"]
+        return f"spikeopt network fit: {Path(net).name if isinstance(net, str) else 'inline'}"
+
+    def build(self, cfg: dict) -> Built:
+        problem = build_network_problem(cfg)
+        return Built(problem, problem.space, problem)
+
+    def outcome(self, cfg: dict, result, built: Built | None = None) -> Outcome:
+        problem = built.context if built is not None else build_network_problem(cfg)
+        return _outcome(cfg, result, problem)
+
+    def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
+        return _sections(cfg, outcome, out)
+
+
+register_problem(NetworkFit())
 
 
 def _unit(net, path: str) -> str:
@@ -92,10 +110,8 @@ def _unit(net, path: str) -> str:
             "size": "sources"}.get(last, "")
 
 
-def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *,
-                     report: bool = True) -> dict:
-    """Re-score the best candidate on fresh seeds and write the run folder's outputs."""
-    problem = problem or build_network_problem(cfg)
+def _outcome(cfg: dict, result, problem: NetworkProblem) -> Outcome:
+    """Re-score the best candidate on fresh seeds and write the run folder's files."""
     out = Path(cfg["output"])
     best = {k: float(v) for k, v in result.best_params.items()}
     net = problem.network
@@ -115,9 +131,11 @@ def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *
     losses = one(params, seeds=seeds).F
     res = one.simulate(params, seeds)
     scores = {"validation_seeds": K, "terms": {}}
+    floors = _noise_floor(one, res, K)
     for j, t in enumerate(one.terms):
         scores["terms"][f"{t.metric}:{','.join(t.populations)}"] = {
-            "mean": float(np.nanmean(losses[:, j])), "sd": float(np.nanstd(losses[:, j]))}
+            "mean": float(np.nanmean(losses[:, j])), "sd": float(np.nanstd(losses[:, j])),
+            **floors[j]}
     scores["mean_rate_hz"] = {p: {"fitted_mean": float(res.mean_rate(p).mean()),
                                   "fitted_sd": float(res.mean_rate(p).std())}
                               for p in one.populations}
@@ -127,6 +145,7 @@ def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *
                 scores["mean_rate_hz"][p]["target"] = float(sp.counts().mean()
                                                             / (problem.t_stop * 1e-3))
     scores["failed"] = int(res.failed.sum())
+    reports = {}
     if problem.target is not None:  # fitted (a fresh network) against the target, per population
         from ..validation import validate
 
@@ -134,22 +153,64 @@ def finalize_network(cfg: dict, result, problem: NetworkProblem | None = None, *
         for p, sp in problem.target.spikes.items():
             if p not in one.populations:
                 continue
-            rep = validate(res.population(p, 0), sp, tests=("rate", "cv", "lv"),
-                           t_stop=problem.t_stop)
+            rep = reports[p] = validate(res.population(p, 0), sp, tests=("rate", "cv", "lv"),
+                                        t_stop=problem.t_stop)
             scores["validation"][p] = {"passed": bool(rep.passed),
                                        "summary": json.loads(rep.summary().to_json(
                                            orient="records"))}
-            if report:
-                rep.save(out / "validation" / p, figures=True)
     (out / "scores.json").write_text(json.dumps(scores, indent=2))
     for p in one.populations:
         save_spikes(out / f"best_{p}.npz", res.population(p, 0))
-    if report:
-        _raster(problem, res, out / "raster.png")
-    return scores
+    return Outcome(scores, {"problem": problem, "res": res, "validation": reports})
 
 
-def _raster(problem: NetworkProblem, res, path: Path) -> None:
+def _noise_floor(one: NetworkProblem, res, K: int) -> list[dict]:
+    """Per term, what fresh networks at the fitted parameters score against each
+    other: fresh network 0 as the target of networks 1..K-1 (terms that compare
+    with target spikes only). A loss near its floor is as good as the network's own
+    seed-to-seed variability allows."""
+    from ..objectives import NetworkTarget
+
+    pseudo = NetworkTarget({p: res.population(p, 0) for p in one.populations}, one.t_stop)
+    out = []
+    for t in one.terms:
+        if not t.needs_target_spikes or K < 2:
+            out.append({})
+            continue
+        f = t.evaluate(res, pseudo)[1:]  # network 0 against itself is left out
+        out.append({"noise_floor_mean": float(np.nanmean(f)),
+                    "noise_floor_sd": float(np.nanstd(f))})
+    return out
+
+
+def _sections(cfg: dict, outcome: Outcome, out: Path) -> list:
+    from .report import table_html
+
+    problem, res = outcome.data["problem"], outcome.data["res"]
+    scores = outcome.scores
+    secs = [Section("Target and fitted rasters", figure=_raster(problem, res, out / "raster.png"),
+                    caption="Top: the target; bottom: the fitted network on a seed never "
+                            "used in the fit.")]
+    rows = [{"population": p, **v} for p, v in scores["mean_rate_hz"].items()]
+    secs.append(Section("Mean rates (Hz)", html=table_html(
+        rows, ["population", "target", "fitted_mean", "fitted_sd"]),
+        caption=f"Fitted: mean and s.d. over {scores['validation_seeds']} fresh seeds."))
+    rows = [{"term": k, **v} for k, v in scores["terms"].items()]
+    secs.append(Section("Loss terms on fresh seeds", html=table_html(
+        rows, ["term", "mean", "sd", "noise_floor_mean", "noise_floor_sd"]),
+        caption="The noise floor is the term between fresh networks at the fitted "
+                "parameters: a loss near it is as close as seed-to-seed variability allows."))
+    for p, rep in outcome.data["validation"].items():
+        paths = rep.save(out / "validation" / p, figures=True)
+        figs = "".join(f"<img src='validation/{p}/{paths[k].name}' style='max-width:49%'>"
+                       for k in paths if k.startswith("measure_"))
+        secs.append(Section(f"Validation: population {p}", html=rep.to_html() + figs,
+                            caption="Fitted (fresh seed) against target, per neuron: a "
+                                    "rejected test or a large effect size is a mismatch."))
+    return secs
+
+
+def _raster(problem: NetworkProblem, res, path: Path) -> str:
     from ..plots import pyplot
 
     plt = pyplot()
@@ -174,3 +235,4 @@ def _raster(problem: NetworkProblem, res, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path.name

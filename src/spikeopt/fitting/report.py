@@ -1,4 +1,6 @@
-"""The run folder's figures and ``report.html`` for a single-cell fit."""
+"""The run folder's figures and the one ``report.html`` of every kind of fit: the
+common sections (summary, best parameters, convergence, population, GIF,
+degeneracy) around the kind's own (:class:`.problems.Section`)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from ..plots import pyplot
+from .problems import Section
 
-__all__ = ["write_report", "convergence_figure", "population_figure", "population_animation"]
+__all__ = ["write_report", "cell_sections", "near_optimal", "degeneracy_figure",
+           "convergence_figure", "population_figure", "population_animation", "table_html"]
 
 
 def _save(fig, path: Path) -> str:
@@ -151,74 +155,198 @@ def _table(rows: list[dict], cols: list[str]) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def write_report(cfg: dict, result, rec, sim, scores: dict, out: Path, *, target,
-                 space_cfg: dict) -> Path:
-    """Figures (PNG, GIF) and report.html in ``out``; ``target`` is the recorded
-    SpikeTrains (ms) and ``space_cfg`` the fitted space's ``to_config()``."""
+def near_optimal(history, space_cfg: dict, *, fraction: float = 0.1, min_count: int = 10):
+    """The near-optimal candidates of a run: the best ``fraction`` of its successful
+    evaluations (at least ``min_count``), and per parameter their range against the
+    bounds. A parameter whose near-optimal range spans little of its bounds is
+    pinned down by the data; one that spans most of them is not."""
+    import pandas as pd
+
+    ok = history[(history["status"] == "ok") & np.isfinite(history["loss"].astype(float))]
+    n = min(len(ok), max(min_count, int(np.ceil(fraction * len(ok)))))
+    good = ok.nsmallest(n, "loss")
+    rows = []
+    for name, spec in space_cfg.items():
+        x = good[name].to_numpy(float)
+        lo, hi = float(spec["low"]), float(spec["high"])
+        if spec.get("log") and lo > 0:
+            span = (np.log(x.max()) - np.log(x.min())) / (np.log(hi) - np.log(lo))
+        else:
+            span = (x.max() - x.min()) / (hi - lo) if hi > lo else 0.0
+        rows.append({"parameter": name, "unit": spec.get("unit", ""), "best": float(x[0]),
+                     "near-optimal min": float(x.min()), "near-optimal max": float(x.max()),
+                     "share of bounds": float(span),
+                     "verdict": "pinned" if span < 0.2 else
+                     ("loosely pinned" if span < 0.5 else "not identified")})
+    return good, pd.DataFrame(rows)
+
+
+def degeneracy_figure(good, space_cfg: dict, max_params: int = 6):
+    """Pairwise scatter of near-optimal candidates (colour = loss) with histograms on
+    the diagonal, in the bounds' frame: which combinations the data pin down."""
+    plt = pyplot()
+    names = list(space_cfg)[:max_params]
+    k = len(names)
+    fig, axes = plt.subplots(k, k, figsize=(1.9 * k + 1, 1.9 * k + 0.4), squeeze=False)
+    loss = np.log10(np.clip(good["loss"].to_numpy(float), 1e-12, None))
+    for i, yi in enumerate(names):
+        for j, xj in enumerate(names):
+            ax = axes[i, j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            sx = space_cfg[xj]
+            if i == j:
+                ax.hist(good[xj], bins=15, range=(sx["low"], sx["high"]), color="tab:blue")
+            else:
+                ax.scatter(good[xj], good[yi], c=loss, cmap="viridis_r", s=6)
+                ax.set_ylim(space_cfg[yi]["low"], space_cfg[yi]["high"])
+            ax.set_xlim(sx["low"], sx["high"])
+            ax.tick_params(labelsize=6)
+            if i == k - 1:
+                ax.set_xlabel(xj, fontsize=7)
+            if j == 0 and i > 0:
+                ax.set_ylabel(yi, fontsize=7)
+    fig.suptitle(f"{len(good)} near-optimal candidates (colour: log10 loss)", fontsize=9)
+    return fig
+
+
+def table_html(rows, cols: list[str] | None = None) -> str:
+    """An HTML table from a list of dicts or a DataFrame (numbers to 4 digits)."""
+    if hasattr(rows, "to_dict"):
+        cols = cols or list(rows.columns)
+        rows = rows.to_dict("records")
+    return _table(list(rows), cols or (list(rows[0]) if rows else []))
+
+
+def run_wall_time(out: Path) -> float | None:
+    """The optimisation's wall time in s (the last checkpoint's), if stored."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{out / 'history.sqlite'}?mode=ro", uri=True)
+        try:
+            row = con.execute("SELECT elapsed FROM checkpoints ORDER BY generation DESC "
+                              "LIMIT 1").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return float(row[0]) if row else None
+
+
+def _summary_html(cfg: dict, result, best: dict, out: Path) -> str:
+    """The summary card: what was fitted, how, and how it ended."""
+    opt = ", ".join(f"{k} {v}" for k, v in cfg["optimizer"].items() if k != "name")
+    budget = ", ".join(f"{k} {v}" for k, v in cfg["budget"].items())
+    wall = run_wall_time(out)
+    items = [
+        f"<b>{len(best['fitted'])}</b> fitted numbers; optimizer <b>{cfg['optimizer']['name']}"
+        f"</b>{' (' + html.escape(opt) + ')' if opt else ''}; budget {html.escape(budget)}",
+        f"<b>{result.n_evaluations}</b> evaluations in {result.n_generations} generations"
+        + (f", {wall:.1f} s of optimisation" if wall is not None else "")
+        + f"; stopped by {html.escape(str(result.stop_reason))}; seed {cfg['seed']}",
+        f"best loss <b>{result.best_loss:.5g}</b>; failed evaluations "
+        f"{int((result.history['status'] != 'ok').sum())}",
+    ]
+    return "<div class='card'><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
+
+
+def write_report(cfg: dict, result, out: Path, *, title: str, space_cfg: dict,
+                 sections: list) -> Path:
+    """``report.html`` in ``out``: the summary card and best parameters with their
+    near-optimal ranges, then the kind's ``sections`` (:class:`.problems.Section`),
+    then what every fit shares: convergence, the population over generations and
+    its GIF, and the degeneracy view."""
     history = result.history
-    names = list(getattr(rec, "sweep_names", None) or
-                 [f"sweep {i}" for i in range(rec.n_sweeps)])
-    train, test = cfg["data"]["train_sweeps"], cfg["data"]["test_sweeps"]
-    figs = {}
-    figs["raster_train"] = _save(raster_figure(sim, target, train, names, "training sweeps"),
-                                 out / "raster_train.png")
-    if test:
-        figs["raster_test"] = _save(raster_figure(sim, target, test, names, "held-out sweeps"),
-                                    out / "raster_test.png")
-    shown = (test or train)[:3]
-    figs["voltage"] = _save(voltage_figure(sim, rec, shown, names), out / "voltage.png")
-    figs["convergence"] = _save(convergence_figure(history), out / "convergence.png")
-    figs["parameters"] = _save(population_figure(history, space_cfg), out / "parameters.png")
-    if cfg["report"].get("gif", True):
-        figs["animation"] = population_animation(history, space_cfg, out / "population.gif")
-    validation_html = ""
-    if cfg["report"].get("validation", True):
-        validation_html = _validation(sim, target, test or train, out)
     best = json.loads((out / "best_params.json").read_text())
+    good, ranges = near_optimal(history, space_cfg)
+    ranges.to_csv(out / "near_optimal.csv", index=False)
     prow = [{"parameter": k, "value": v["value"], "unit": v["unit"], "status": "fitted"}
             for k, v in best["fitted"].items()]
     prow += [{"parameter": k, "value": v["value"], "unit": v["unit"], "status": "fixed"}
-             for k, v in best["fixed"].items()]
-    summary = []
-    for part in ("train", "test"):
-        if part in scores:
-            summary.append({"set": part, **scores[part]})
-    sections = [
-        f"<h1>spikeopt fit: {html.escape(cfg['model'])}</h1>",
-        f"<p>data: <code>{html.escape(cfg['data']['path'])}</code>; train sweeps {train}, "
-        f"held-out sweeps {test}; objective <code>{html.escape(json.dumps(cfg['objective']))}"
-        f"</code>; optimizer <code>{html.escape(json.dumps(cfg['optimizer']))}</code>; "
-        f"{result.n_evaluations} evaluations in {result.n_generations} generations "
-        f"(stop: {html.escape(str(result.stop_reason))}); seed {cfg['seed']}.</p>",
-        "<h2>Best parameters</h2>", _table(prow, ["parameter", "value", "unit", "status"]),
-        f"<p>best training loss {result.best_loss:.5g}</p>",
-        f"<h2>Scores (Γ with Δ = {scores['delta_ms']:g} ms)</h2>",
-        _table(summary, ["set", "gamma", "normalized_gamma", "spike_distance",
-                         "rate_error_Hz"]),
-        _table(scores["rows"], ["sweep", "name", "set", "gamma", "spike_distance",
-                                "rate_model_Hz", "rate_data_Hz", "n_model", "n_data",
-                                "failed"]),
+             for k, v in best.get("fixed", {}).items()]
+    common = [
+        Section("Convergence", figure=_save(convergence_figure(history),
+                                            out / "convergence.png"),
+                caption="Best loss so far and each generation's median: a curve still "
+                        "falling at the end means more budget would help."),
+        Section("Population over generations",
+                figure=_save(population_figure(history, space_cfg), out / "parameters.png"),
+                caption="Every candidate's value per generation (red: the best); a "
+                        "parameter whose cloud never narrows is not constrained."),
     ]
+    if cfg.get("report", {}).get("gif", True):
+        common.append(Section("Population converging",
+                              figure=population_animation(history, space_cfg,
+                                                          out / "population.gif"),
+                              caption="One frame per generation in the plane of the "
+                                      "first two parameters, colour = loss."))
+    if len(space_cfg) > 1 and len(good) >= 3:
+        common.append(Section(
+            "Degeneracy", html=table_html(ranges),
+            figure=_save(degeneracy_figure(good, space_cfg), out / "degeneracy.png"),
+            caption=f"The best {len(good)} candidates: a narrow range (pinned) is set by the "
+                    "data; a wide one or a ridge between two parameters is not."))
+    else:
+        common.append(Section("Near-optimal ranges", html=table_html(ranges)))
+    parts = [f"<h1>{html.escape(title)}</h1>", _summary_html(cfg, result, best, out),
+             "<h2>Best parameters</h2>", _table(prow, ["parameter", "value", "unit", "status"])]
+    for sec in [*sections, *common]:
+        parts.append(f"<h2>{html.escape(sec.title)}</h2>")
+        if sec.caption:
+            parts.append(f"<p class='caption'>{html.escape(sec.caption)}</p>")
+        parts.append(sec.html)
+        if sec.figure:
+            parts.append(f"<img src='{sec.figure}' alt='{html.escape(sec.title)}' "
+                         "style='max-width:100%'>")
+    style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
+             "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;"
+             "padding:2px 6px;font-size:12px}.card{background:#f4f6fa;border-radius:6px;"
+             "padding:4px 12px}.caption{color:#555;font-style:italic}</style>")
+    path = out / "report.html"
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>"
+                    f"{html.escape(title)}</title>{style}</head><body>{''.join(parts)}"
+                    "</body></html>")
+    return path
+
+
+def cell_sections(cfg: dict, rec, sim, scores: dict, out: Path, *, target) -> list:
+    """The single-cell report's own sections: scores per sweep, rasters of data vs
+    model, voltage, and the held-out validation table."""
+    names = list(getattr(rec, "sweep_names", None) or
+                 [f"sweep {i}" for i in range(rec.n_sweeps)])
+    train, test = cfg["data"]["train_sweeps"], cfg["data"]["test_sweeps"]
+    summary = [{"set": part, **scores[part]} for part in ("train", "test") if part in scores]
+    html_scores = (
+        f"<p>data <code>{html.escape(cfg['data']['path'])}</code>; train sweeps {train}, "
+        f"held-out sweeps {test}</p>"
+        + _table(summary, ["set", "gamma", "normalized_gamma", "spike_distance",
+                           "rate_error_Hz"])
+        + _table(scores["rows"], ["sweep", "name", "set", "gamma", "spike_distance",
+                                  "rate_model_Hz", "rate_data_Hz", "n_model", "n_data",
+                                  "failed"]))
+    secs = [Section(f"Scores (Γ with Δ = {scores['delta_ms']:g} ms)", html=html_scores,
+                    caption="Γ = 1 is every spike within Δ; normalised Γ divides by the "
+                            "repeats' own reliability.")]
     if "test_by_stimulus" in scores:
         rows = [{"stimulus": k, **{kk: vv for kk, vv in v.items() if kk != "repeats"},
                  "repeats": str(v["repeats"])} for k, v in scores["test_by_stimulus"].items()]
-        sections += ["<h3>Held-out stimuli with repeats</h3>",
-                     _table(rows, ["stimulus", "normalized_gamma", "reliability", "repeats"])]
-    for key, title in (("raster_test", "Held-out sweeps"), ("raster_train", "Training sweeps"),
-                       ("voltage", "Voltage"), ("convergence", "Convergence"),
-                       ("parameters", "Population over generations"),
-                       ("animation", "Population converging")):
-        if key in figs:
-            sections.append(f"<h2>{title}</h2><img src='{figs[key]}' style='max-width:100%'>")
-    if validation_html:
-        sections.append(validation_html)
-    style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-             "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;"
-             "padding:2px 6px;font-size:12px}</style>")
-    path = out / "report.html"
-    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>spikeopt fit"
-                    f"</title>{style}</head><body>{''.join(sections)}</body></html>")
-    return path
+        secs.append(Section("Held-out stimuli with repeats", html=_table(
+            rows, ["stimulus", "normalized_gamma", "reliability", "repeats"])))
+    if test:
+        secs.append(Section("Held-out sweeps", figure=_save(
+            raster_figure(sim, target, test, names, "held-out sweeps"), out / "raster_test.png"),
+            caption="Data (black) over model (red): missed and extra spikes stand out."))
+    secs.append(Section("Training sweeps", figure=_save(
+        raster_figure(sim, target, train, names, "training sweeps"), out / "raster_train.png")))
+    secs.append(Section("Voltage", figure=_save(
+        voltage_figure(sim, rec, (test or train)[:3], names), out / "voltage.png"),
+        caption="Recorded (black) and model (red) membrane potential, first second."))
+    if cfg["report"].get("validation", True):
+        secs.append(Section("Validation (held-out sweeps)",
+                            html=_validation(sim, target, test or train, out)))
+    return secs
 
 
 def _validation(sim, target, sweeps, out: Path) -> str:
@@ -229,6 +357,6 @@ def _validation(sim, target, sweeps, out: Path) -> str:
         rep = validate(sim.spikes.take(sweeps), target.take(sweeps), tests=("rate", "cv", "lv"),
                        t_stop=target.t_stop)
         rep.table.to_csv(out / "validation.csv", index=False)
-        return "<h2>Validation (held-out sweeps)</h2>" + rep.to_html()
+        return rep.to_html()
     except Exception as exc:  # a report section must not lose the run's outputs
-        return f"<h2>Validation</h2><p>not available: {html.escape(repr(exc))}</p>"
+        return f"<p>not available: {html.escape(repr(exc))}</p>"

@@ -1,15 +1,18 @@
 """``spikeopt.fit(config)``: one entry point for every kind of problem.
 
 The config's ``kind`` (``cell``, the default, or ``network``) selects the
-schema, the problem and the run folder's outputs; :func:`resume_fit` and
-:func:`finalize` read it back from the stored config.
+problem (:data:`.problems.PROBLEMS`); one runner, one store and one report
+serve them all, and :func:`resume_fit` and :func:`finalize` rebuild the problem
+from the stored config.
 """
 
 from __future__ import annotations
 
-from . import cell, network_fit
+from pathlib import Path
+
 from .config import load_config
-from .engine import terminator
+from .engine import run_config, terminator
+from .problems import get_problem
 
 __all__ = ["fit", "resume_fit", "finalize"]
 
@@ -19,10 +22,14 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     folder; returns the :class:`spikeopt.Result`. See docs/fit.md (cells) and
     docs/network.md (networks)."""
     cfg = load_config(config)
-    if cfg.get("kind") == network_fit.KIND:
-        return network_fit.fit_network(cfg, progress=progress, overwrite=overwrite,
-                                       report=report)
-    return cell.fit(cfg, progress=progress, overwrite=overwrite, report=report)
+    kind = get_problem(cfg)
+    built = kind.build(cfg)
+    desc = f"fit {cfg['model']}" if cfg["kind"] == "cell" else f"fit {cfg['kind']}"
+    result = run_config(cfg, built.objective, built.space, kind=kind.store_kind, desc=desc,
+                        progress=progress, overwrite=overwrite,
+                        optimizer_defaults=kind.optimizer_defaults)
+    finalize(cfg, result, report=report, built=built)
+    return result
 
 
 def _stored_config(run_dir) -> dict:
@@ -38,22 +45,29 @@ def _stored_config(run_dir) -> dict:
 def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = True):
     """Continue a stopped (or, with a larger ``budget`` in evaluations, finished) fit
     of any kind and rewrite its outputs."""
-    cfg = _stored_config(run_dir)
-    if cfg.get("kind") != network_fit.KIND:
-        return cell.resume_fit(run_dir, budget=budget, progress=progress, report=report)
     from ..run import ProgressBar
     from ..run import resume as _resume
 
+    cfg = _stored_config(run_dir)
     if budget is not None:
         cfg["budget"] = {"evaluations": int(budget)}
     result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
                      callbacks=[ProgressBar(desc="resume")] if progress else [])
-    network_fit.finalize_network(cfg, result, report=report)
+    finalize(cfg, result, report=report)
     return result
 
 
-def finalize(cfg: dict, result, *, report: bool = True):
-    """Write the run folder's outputs for ``result`` (any kind)."""
-    if cfg.get("kind") == network_fit.KIND:
-        return network_fit.finalize_network(cfg, result, report=report)
-    return cell.finalize(cfg, result, report=report)
+def finalize(cfg: dict, result, *, report: bool = True, built=None) -> dict:
+    """Write the run folder's outputs for ``result`` (any kind): the problem's
+    outcome (best parameters, held-out scores, files) and the report. Returns the
+    scores."""
+    kind = get_problem(cfg)
+    built = built if built is not None else kind.build(cfg)
+    outcome = kind.outcome(cfg, result, built)
+    if report:
+        from .report import write_report
+
+        out = Path(cfg["output"])
+        write_report(cfg, result, out, title=kind.title(cfg), space_cfg=built.space.to_config(),
+                     sections=kind.sections(cfg, result, outcome, out))
+    return outcome.scores
