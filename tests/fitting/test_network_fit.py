@@ -59,6 +59,7 @@ def test_network_fit_writes_its_run_folder_and_resumes(folder):
     for p in ("E", "I"):  # fitted vs target: the validation tables and figures
         assert (out / "validation" / p / "table.csv").exists()
         assert isinstance(scores["validation"][p]["passed"], bool)
+        assert isinstance(scores["validation"][p]["same_model_passed"], bool)
         assert {r["measure"] for r in scores["validation"][p]["summary"]} == {"rate", "cv", "lv"}
     term = scores["terms"]["rate_distribution:E,I"]
     assert term["noise_floor_mean"] > 0 and term["noise_floor_sd"] >= 0

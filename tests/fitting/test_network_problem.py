@@ -49,6 +49,13 @@ def test_common_random_numbers_and_averaging(target):
     same = {"projections.IE.weight": np.array([-150.0, -150.0])}
     a = crn(same, seeds=seqs(1, 4, 2)).F
     assert a[0] == a[1], "common random numbers: one network per generation"
+    assert crn(same, seeds=seqs(1, 5, 2)).F[0] != a[0], "another generation, another network"
+    run = NetworkProblem(EI, {"projections.IE.weight": (-500.0, -20.0)},
+                         [{"metric": "rate_distribution", "populations": ["E"]}],
+                         target=target, t_stop_ms=T_STOP, common_random_numbers="run")
+    one = {"projections.IE.weight": np.array([-150.0])}
+    assert run(same, seeds=seqs(1, 4, 2)).F[1] == run(one, seeds=seqs(1, 0, 1)).F[0], \
+        "'run': generation 0's candidate 0 network throughout (NetPyNE's fixed seeds)"
     avg = NetworkProblem(EI, {"projections.IE.weight": (-500.0, -20.0)},
                          [{"metric": "rate_distribution", "populations": ["E"]}],
                          target=target, t_stop_ms=T_STOP, n_seeds=3, multi_objective=True)

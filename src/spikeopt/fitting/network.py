@@ -11,8 +11,11 @@ candidates and generations but never depend on chunking — and scores them with
 Stochastic networks: ``n_seeds`` > 1 averages every candidate's loss over that
 many independent networks (the candidate's seed's children);
 ``common_random_numbers`` gives every candidate of a generation the same
-streams (the seed of candidate 0 of that generation), so that candidates are
-compared on the same wiring and noise.
+streams (``"generation"`` or ``true``: the seed of candidate 0 of that
+generation), so that candidates are compared on the same wiring and noise, or
+every candidate of the whole run (``"run"``: the seed of candidate 0 of
+generation 0; NetPyNE's fixed seeds, a deterministic fitness that can overfit
+one wiring).
 
 A candidate whose simulation diverges, runs away or falls silent (the early
 stops of ``simulation``) is returned with that reason: the runner records it as
@@ -33,7 +36,7 @@ from ..params import Parameter, ParameterSpace
 from ..run import Losses
 from ..simulation import simulate
 
-__all__ = ["NetworkProblem"]
+__all__ = ["NetworkProblem", "leaf_unit"]
 
 
 class NetworkProblem:
@@ -52,8 +55,9 @@ class NetworkProblem:
         Simulated duration and step (ms).
     n_seeds : int
         Independent networks averaged per candidate.
-    common_random_numbers : bool
-        One set of streams per generation, shared by its candidates.
+    common_random_numbers : bool or {"generation", "run"}
+        One set of streams per generation (``True``) or per run, shared by the
+        candidates.
     multi_objective : bool
         Return (P, M), one column per term, instead of their weighted sum.
     simulation : mapping, optional
@@ -65,15 +69,18 @@ class NetworkProblem:
 
     def __init__(self, network, fit: Mapping, terms: Sequence, *, target=None,
                  t_stop_ms: float, dt_ms: float = 0.1, n_seeds: int = 1,
-                 common_random_numbers: bool = False, multi_objective: bool = False,
+                 common_random_numbers: bool | str = False, multi_objective: bool = False,
                  simulation: Mapping | None = None):
         self.network = Network.from_dict(network)
         spec = {}
         for path, bounds in dict(fit).items():
             self.network.check_path(path)
-            spec[path] = bounds
-            if self.network.is_integer(path) and isinstance(bounds, list | tuple):
-                spec[path] = Parameter(bounds[0], bounds[1], integer=True)
+            unit = leaf_unit(self.network, path)
+            if isinstance(bounds, list | tuple):
+                spec[path] = Parameter(bounds[0], bounds[1], unit=unit,
+                                       integer=self.network.is_integer(path))
+            else:
+                spec[path] = {"unit": unit, **bounds} if isinstance(bounds, Mapping) else bounds
         if not spec:
             raise ConfigError("'fit' names no parameter: give dotted paths with bounds.")
         self.space = ParameterSpace(spec)
@@ -96,7 +103,12 @@ class NetworkProblem:
         if int(n_seeds) < 1:
             raise InvalidParameterError(f"n_seeds must be >= 1. Got {n_seeds!r}.")
         self.n_seeds = int(n_seeds)
-        self.crn = bool(common_random_numbers)
+        crn = {True: "generation", False: None}.get(common_random_numbers, common_random_numbers)
+        if crn not in (None, "generation", "run"):
+            raise InvalidParameterError(
+                "common_random_numbers must be false, true, 'generation' or 'run'. Got "
+                f"{common_random_numbers!r}.")
+        self.crn = crn
         self.multi = bool(multi_objective)
         self.simulation = dict(simulation or {})
         self.objective_names = tuple(t.metric for t in self.terms) if self.multi else ("loss",)
@@ -105,8 +117,9 @@ class NetworkProblem:
     def _streams(self, seeds) -> list[np.random.SeedSequence]:
         out = []
         for ss in seeds:
-            if self.crn:  # candidate 0 of the same generation: SeedSequence(seed, (1, g, 0))
-                ss = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key[:-1]) + (0,))
+            if self.crn:  # candidate 0 of this generation (1, g, 0), or of generation 0 (1, 0, 0)
+                key = ss.spawn_key[:-1] + (0,) if self.crn == "generation" else (1, 0, 0)
+                ss = np.random.SeedSequence(ss.entropy, spawn_key=tuple(key))
             out += [np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (k,))
                     for k in range(self.n_seeds)]
         return out
@@ -132,3 +145,31 @@ class NetworkProblem:
                    for i in range(p * K, (p + 1) * K) if res.failed[i]]
             reasons.append("simulation: " + "; ".join(bad) if bad else "")
         return Losses(L if self.multi else L.sum(axis=1), reasons)
+
+
+def leaf_unit(net: Network, path: str) -> str:
+    """The unit of a leaf of the description, from where it sits."""
+    from .. import models
+    from ..network.spec import SYNAPSES
+
+    parts = path.split(".")
+    last = parts[-1] if not parts[-1].isdigit() else parts[-2]
+    if parts[0] == "populations":
+        pop = net.populations[parts[1]]
+        m = models.get(pop.model)
+        if parts[2] == "size":
+            return "neurons"
+        if parts[2] == "params":
+            return m.parameters[parts[3]].unit
+        if parts[2] == "current":
+            return m.current_unit
+        return "mV" if parts[3] in ("v", "V") else ""
+    for suffix, unit in (("_ms", "ms"), ("_mV", "mV"), ("_hz", "Hz")):
+        if last.endswith(suffix) or any(p.endswith(suffix) for p in parts[2:3]):
+            return unit
+    if "weight" in parts:
+        link = (net.projections[parts[1]].link if parts[0] == "projections"
+                else net.inputs[parts[1]].link)
+        return SYNAPSES[link.synapse][1]
+    return {"p": "1", "n": "synapses", "release_probability": "1", "noise": "1",
+            "size": "sources"}.get(last, "")

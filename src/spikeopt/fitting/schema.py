@@ -237,8 +237,9 @@ class NetworkSimulation(_Section):
     t_stop_ms: PositiveNumber
     dt_ms: PositiveNumber = 0.1
     n_seeds: PositiveInt = Field(1, description="networks averaged per candidate")
-    common_random_numbers: bool = Field(
-        False, description="one wiring/noise seed per generation, shared by its candidates")
+    common_random_numbers: bool | Literal["generation", "run"] = Field(
+        False, description="one wiring/noise seed shared by a generation's candidates "
+                           "(true or 'generation') or by the whole run ('run')")
     max_rate_hz: PositiveNumber | None = None
     silence_ms: PositiveNumber | None = None
     rate_window_ms: PositiveNumber | None = None
