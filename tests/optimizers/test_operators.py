@@ -9,6 +9,7 @@ from spikeopt.optimizers.operators import (
     BlendCrossover,
     GaussianMutation,
     GenerationalReplacement,
+    IntermediateCrossover,
     PolynomialMutation,
     RankSelection,
     SBXCrossover,
@@ -16,6 +17,7 @@ from spikeopt.optimizers.operators import (
     TournamentSelection,
     TruncationSelection,
     UniformCrossover,
+    UniformMutation,
 )
 from spikeopt.params import ParameterSpace
 
@@ -144,6 +146,11 @@ def test_steady_state_ga_asks_num_offspring():
     lambda: GaussianMutation(stdev=0),
     lambda: PolynomialMutation(rate=2),
     lambda: GenerationalReplacement(num_elites=-1),
+    lambda: RankSelection(pressure=2.5),
+    lambda: IntermediateCrossover(d=-0.1),
+    lambda: IntermediateCrossover(rate=1.1),
+    lambda: UniformMutation(width=0),
+    lambda: UniformMutation(rate=-0.1),
 ])
 def test_invalid_settings_raise_with_the_parameter_name(make):
     with pytest.raises(InvalidParameterError, match="parameter of"):
@@ -151,8 +158,11 @@ def test_invalid_settings_raise_with_the_parameter_name(make):
 
 VARIATION = [
     UniformCrossover(), BlendCrossover(alpha=0.5), SBXCrossover(eta=2.0, gene_rate=1.0),
+    IntermediateCrossover(d=0.5, rate=1.0),
 ]
-MUTATION = [GaussianMutation(rate=0.5, stdev=0.5), PolynomialMutation(eta=1.0, rate=0.5)]
+MUTATION = [GaussianMutation(rate=0.5, stdev=0.5), PolynomialMutation(eta=1.0, rate=0.5),
+            GaussianMutation(rate=0.5, stdev=1.0, absolute=True),
+            UniformMutation(width=0.5, rate=0.5), UniformMutation(width=1.0, absolute=True)]
 
 
 @settings(max_examples=40, deadline=None)

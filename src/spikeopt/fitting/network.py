@@ -36,7 +36,31 @@ from ..params import Parameter, ParameterSpace
 from ..run import Losses
 from ..simulation import simulate
 
-__all__ = ["NetworkProblem", "leaf_unit"]
+__all__ = ["NetworkProblem", "leaf_unit", "unit_factor"]
+
+_PREFIX = {"p": -12, "n": -9, "u": -6, "µ": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9}
+_BASE = ("Hz", "Ohm", "S", "A", "V", "F", "s", "m")
+
+
+def unit_factor(given: str, leaf: str, *, where: str = "unit") -> float:
+    """The factor from ``given`` to the description's ``leaf`` unit, both an SI prefix
+    and the same base (``unit_factor("uS", "nS") == 1000``), so that bounds can be
+    written in the unit a user's source uses (NetPyNE's µS weights)."""
+    if given == leaf:
+        return 1.0
+
+    def split(u):
+        for base in _BASE:
+            if u.endswith(base) and u[: -len(base)] in _PREFIX:
+                return _PREFIX[u[: -len(base)]], base
+        return None, u
+
+    (fg, bg), (fl, bl) = split(given), split(leaf)
+    if fg is None or fl is None or bg != bl:
+        raise ConfigError(f"config key {where!r}: unit {given!r} cannot be converted to the "
+                          f"leaf's unit {leaf!r}; give the bounds in {leaf!r} or an SI-prefixed "
+                          f"form of it")
+    return 10.0 ** (fg - fl)
 
 
 class NetworkProblem:
@@ -47,7 +71,9 @@ class NetworkProblem:
     network : Network or dict
         The description; the fitted numbers are overridden per candidate.
     fit : mapping of dotted path -> (low, high) or Parameter spec
-        The fitted leaves and their bounds (in the leaf's unit).
+        The fitted leaves and their bounds: in the leaf's unit, or in the spec's
+        ``unit`` (an SI-prefixed form of it, e.g. ``uS`` for an ``nS`` weight), in
+        which the optimizer then works and the results are reported.
     terms : sequence of NetworkTerm or term configs
     target : NetworkTarget or mapping of population -> SpikeTrains, optional
         Needed by distribution terms and by statistics without a number.
@@ -72,15 +98,19 @@ class NetworkProblem:
                  common_random_numbers: bool | str = False, multi_objective: bool = False,
                  simulation: Mapping | None = None):
         self.network = Network.from_dict(network)
-        spec = {}
+        spec, self.factors = {}, {}
         for path, bounds in dict(fit).items():
             self.network.check_path(path)
             unit = leaf_unit(self.network, path)
             if isinstance(bounds, list | tuple):
                 spec[path] = Parameter(bounds[0], bounds[1], unit=unit,
                                        integer=self.network.is_integer(path))
+            elif isinstance(bounds, Mapping):
+                bounds = {"unit": unit, **bounds}
+                self.factors[path] = unit_factor(bounds["unit"], unit, where=f"fit.{path}")
+                spec[path] = bounds
             else:
-                spec[path] = {"unit": unit, **bounds} if isinstance(bounds, Mapping) else bounds
+                spec[path] = bounds
         if not spec:
             raise ConfigError("'fit' names no parameter: give dotted paths with bounds.")
         self.space = ParameterSpace(spec)
@@ -127,7 +157,8 @@ class NetworkProblem:
     def simulate(self, params: Mapping, seeds, **options):
         """The P·n_seeds networks of ``params`` (candidate-major), a NetworkResult."""
         K = self.n_seeds
-        rep = {k: np.repeat(np.asarray(v, dtype=np.float64), K) for k, v in params.items()}
+        rep = {k: np.repeat(np.asarray(v, dtype=np.float64) * self.factors.get(k, 1.0), K)
+               for k, v in params.items()}
         opts = {"record": self.populations, **self.simulation, **options}
         return simulate(self.network, rep, t_stop=self.t_stop, dt=self.dt,
                         seed=self._streams(seeds), **opts)

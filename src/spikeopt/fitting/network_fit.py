@@ -89,7 +89,8 @@ def _outcome(cfg: dict, result, problem: NetworkProblem) -> Outcome:
     net = problem.network
     (out / "best_params.json").write_text(json.dumps({
         "kind": KIND,
-        "fitted": {k: {"value": v, "unit": leaf_unit(net, k)} for k, v in best.items()},
+        "fitted": {k: {"value": v, "unit": problem.space.parameters[k].unit or leaf_unit(net, k)}
+                   for k, v in best.items()},
         "best_loss": float(result.best_loss),
         "evaluations": int(result.n_evaluations),
     }, indent=2))

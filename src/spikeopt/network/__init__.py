@@ -13,7 +13,16 @@ for simulating a population of candidate networks.
 
 from . import library
 from .connect import RULES
-from .spec import CONNECTORS, NETWORK_MODELS, SYNAPSES, Input, Network, Population, Projection
+from .spec import (
+    CONNECTORS,
+    NETWORK_MODELS,
+    SYNAPSES,
+    UPDATES,
+    Input,
+    Network,
+    Population,
+    Projection,
+)
 
 __all__ = ["Network", "Population", "Projection", "Input", "CONNECTORS", "SYNAPSES", "library",
-           "NETWORK_MODELS", "RULES"]
+           "NETWORK_MODELS", "UPDATES", "RULES"]

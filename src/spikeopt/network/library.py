@@ -10,6 +10,9 @@ Each function returns a plain dict (edit it freely before building).
   NetStim background, Exp2Syn synapses, S→M projection.
 * :func:`ei_poisson` — a small E/I LIF network under Poisson drive (80 E + 20 I,
   current synapses), the ground truth of spikeopt's own recovery tests.
+* :func:`ei_delta` — 160 E + 40 I LIF neurons with delta synapses whose weights
+  are uniform in [0, w] (the network of the E/I recovery example: three weight
+  bounds fitted from the raster).
 * :func:`spikenetopt` — SpikeNetOpt.jl's network problem (../shared
   REFERENCE_PROBLEMS.md §1a): 200 E + 50 I Izhikevich neurons, delta synapses,
   constant drive I = 11.5 to E; genes σ_ee, p_ee, σ_ei, p_ei.
@@ -21,7 +24,7 @@ Network(E: lif × 3200, I: lif × 800; 4 projections, 0 inputs)
 
 from __future__ import annotations
 
-__all__ = ["cuba", "spikenetopt", "netpyne_tut2", "ei_poisson"]
+__all__ = ["cuba", "spikenetopt", "netpyne_tut2", "ei_poisson", "ei_delta"]
 
 
 def cuba(n: int = 4000, *, p: float = 0.02, delay_ms: float = 0.0) -> dict:
@@ -51,28 +54,45 @@ def cuba(n: int = 4000, *, p: float = 0.02, delay_ms: float = 0.0) -> dict:
 
 
 def spikenetopt(*, sigma_ee: float = 0.5, p_ee: float = 0.8, sigma_ei: float = 0.5,
-                p_ei: float = 0.8, current: float = 11.5, delay_ms: float = 0.1) -> dict:
+                p_ei: float = 0.8, current: float = 11.5, delay_ms: float | None = None,
+                faithful: bool = False) -> dict:
     """SpikeNetOpt.jl's 200 E + 50 I Izhikevich network (delta synapses, weights
     σ·U(0, 1) of density p; IE and II fixed at σ = -1, p = 0.5; self-connections
     allowed; v = -65 mV, u = b·v; I = ``current`` (mV/ms) to every E neuron).
 
     The fitted genes are the leaves ``projections.EE.weight.uniform.1`` (σ_ee),
     ``projections.EE.connector.p`` (p_ee), ``projections.EI.weight.uniform.1``
-    (σ_ei) and ``projections.EI.connector.p`` (p_ei). SpikeNetOpt itself uses
-    dt = 1 ms, a half-step v update and no delay; this description runs at the
-    dt you choose with the standard Euler step and a ``delay_ms`` delay.
+    (σ_ei) and ``projections.EI.connector.p`` (p_ei).
+
+    ``faithful=True`` is the network as SpikeNetOpt simulates it with
+    SpikingNeuralNetworks.jl: both populations use ``update: snnjl`` (two half
+    steps of v, u from the new v, spike when v > 30 mV, Float32 arithmetic) and
+    ``delay_ms`` defaults to 0, which is SNN.jl's timing: a spike of step k
+    kicks its targets' v at the end of step k, after every population has
+    integrated (reset neurons included), so it first acts on the update of step
+    k + 1. Simulate it at ``dt=1.0`` ms for 1000 ms (SpikeNetOpt's 1000 steps).
+    ``faithful=False`` (default) uses the standard forward-Euler step at the dt
+    you choose and ``delay_ms`` defaults to 0.1.
+
+    >>> from spikeopt.network import Network
+    >>> Network.from_dict(spikenetopt(faithful=True)).populations["E"].update
+    'snnjl'
     """
+    if delay_ms is None:
+        delay_ms = 0.0 if faithful else 0.1
+
     def link(pre, post, sigma, p):
         w = {"uniform": [0.0, sigma]} if sigma >= 0 else {"uniform": [sigma, 0.0]}
         return {"pre": pre, "post": post, "synapse": {"type": "delta"}, "weight": w,
                 "connector": {"rule": "fixed_probability", "p": p}, "delay_ms": delay_ms}
 
+    update = {"update": "snnjl"} if faithful else {}
     return {
         "populations": {
             "E": {"model": "izhikevich", "size": 200, "current": current,
-                  "params": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0}},
+                  "params": {"a": 0.02, "b": 0.2, "c": -65.0, "d": 8.0}, **update},
             "I": {"model": "izhikevich", "size": 50,
-                  "params": {"a": 0.1, "b": 0.2, "c": -65.0, "d": 2.0}},
+                  "params": {"a": 0.1, "b": 0.2, "c": -65.0, "d": 2.0}, **update},
         },
         "projections": {"EE": link("E", "E", sigma_ee, p_ee), "EI": link("E", "I", sigma_ei, p_ei),
                         "IE": link("I", "E", -1.0, 0.5), "II": link("I", "I", -1.0, 0.5)},
@@ -136,4 +156,33 @@ def ei_poisson(*, w_ee: float = 60.0, w_ei: float = 80.0, w_ie: float = -150.0,
         "inputs": {"bg": {"type": "poisson", "size": 100, "rate_hz": rate_in_hz, "target": "E",
                           "connector": {"rule": "fixed_indegree", "n": 20},
                           "synapse": {"type": "exp_current", "tau_ms": 5.0}, "weight": w_in}},
+    }
+
+
+def ei_delta(*, w_ee_mV: float = 1.0, w_ei_mV: float = 2.0, w_ie_mV: float = -6.0,
+             w_in_mV: float = 0.6, rate_in_hz: float = 100.0) -> dict:
+    """160 E + 40 I LIF neurons (tau_m 20 / 10 ms, t_ref 2 / 1 ms, v0 ~ U(-70, -50) mV)
+    with delta synapses: each weight is drawn uniform in [0, w] (w < 0: [w, 0]) mV,
+    E→E p 0.1 (delay 1.5 ms), E→I p 0.2 and I→E p 0.3 (1 ms); 200 Poisson sources
+    (``rate_in_hz``) reach every E neuron through 20 of them (``w_in_mV``). About
+    31 Hz (E) and 11 Hz (I) with the defaults. The recovery example fits the bounds
+    ``projections.EE.weight.uniform.1``, ``projections.EI.weight.uniform.1`` and
+    ``projections.IE.weight.uniform.0``."""
+    def proj(pre, post, p, w, d):
+        w = {"uniform": [0.0, w]} if w > 0 else {"uniform": [w, 0.0]}
+        return {"pre": pre, "post": post, "connector": {"rule": "fixed_probability", "p": p},
+                "synapse": {"type": "delta"}, "weight": w, "delay_ms": d}
+
+    v0 = {"v": {"uniform": [-70.0, -50.0]}}
+    return {
+        "populations": {
+            "E": {"model": "lif", "size": 160, "params": {"t_ref": 2.0}, "init": v0},
+            "I": {"model": "lif", "size": 40, "params": {"tau_m": 10.0, "t_ref": 1.0},
+                  "init": v0}},
+        "projections": {"EE": proj("E", "E", 0.1, w_ee_mV, 1.5),
+                        "EI": proj("E", "I", 0.2, w_ei_mV, 1.0),
+                        "IE": proj("I", "E", 0.3, w_ie_mV, 1.0)},
+        "inputs": {"bg": {"type": "poisson", "size": 200, "rate_hz": rate_in_hz, "target": "E",
+                          "connector": {"rule": "fixed_indegree", "n": 20},
+                          "synapse": {"type": "delta"}, "weight": w_in_mV}},
     }

@@ -28,10 +28,15 @@ from .. import models as _models
 from ..errors import ConfigError, UnknownNameError
 
 __all__ = ["Network", "Population", "Projection", "Input", "Value", "CONNECTORS", "SYNAPSES",
-           "NETWORK_MODELS"]
+           "NETWORK_MODELS", "UPDATES"]
 
 # models the network kernel integrates (by registry name)
 NETWORK_MODELS = ("lif", "izhikevich", "izhikevich2007", "adex", "hh", "traub_miles")
+
+# model -> the step functions a population may choose with ``update`` (the first is the
+# default: the model's own step, as in single-cell simulation)
+UPDATES = {m: ("standard",) for m in NETWORK_MODELS}
+UPDATES["izhikevich"] = ("standard", "snnjl")
 
 # rule -> (required keys, optional keys with defaults)
 CONNECTORS = {
@@ -166,7 +171,16 @@ def _probability(where: str, path: str, x, leaves: dict) -> str:
 
 @dataclass(frozen=True)
 class Population:
-    """``size`` neurons of one ``model`` (a registry name)."""
+    """``size`` neurons of one ``model`` (a registry name), advanced by the step
+    function ``update`` (one of ``UPDATES[model]``):
+
+    ``standard``
+        The model's own step, the one single-cell simulation uses.
+    ``snnjl`` (``izhikevich`` only)
+        SpikingNeuralNetworks.jl's ``IZ`` step, as SpikeNetOpt.jl runs it: two
+        half steps of v, then u with the new v, spike when v > 30 mV, Float32
+        arithmetic; delta kicks also reach neurons reset in the same step.
+    """
 
     name: str
     model: str
@@ -174,6 +188,7 @@ class Population:
     params: dict = field(default_factory=dict)  # model parameter -> Value
     init: dict = field(default_factory=dict)  # state variable -> Value
     current: Value | None = None
+    update: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -482,11 +497,16 @@ class Network:
 
 def _population(name: str, p, leaves: dict) -> Population:
     where = path = f"populations.{name}"
-    _check_keys(where, p, {"model", "size", "params", "init", "current"}, ("model", "size"))
+    _check_keys(where, p, {"model", "size", "params", "init", "current", "update"},
+                ("model", "size"))
     model = p["model"]
     if model not in NETWORK_MODELS:
         raise UnknownNameError(f"{where}.model: unknown model {model!r}; allowed: "
                                f"{list(NETWORK_MODELS)}.")
+    update = p.get("update", UPDATES[model][0])
+    if update not in UPDATES[model]:
+        raise _fail(f"{where}.update", f"unknown update {update!r} for model {model!r}; "
+                                       f"allowed: {list(UPDATES[model])}.")
     m = _models.get(model)
     size = _count(f"{where}.size", f"{path}.size", p["size"], leaves)
     params = {}
@@ -504,7 +524,7 @@ def _population(name: str, p, leaves: dict) -> Population:
     current = None
     if p.get("current") is not None:
         current = _value(f"{where}.current", f"{path}.current", p["current"], leaves)
-    return Population(name, model, size, params, init, current)
+    return Population(name, model, size, params, init, current, update)
 
 
 def _input(name: str, s, leaves: dict, pops: dict) -> Input:

@@ -23,10 +23,12 @@ from ..errors import InvalidParameterError, ShapeError
 from .connect import KINDS, RULES
 from .spec import Network, Value
 
-__all__ = ["Tables", "build_tables", "MODEL_IDS", "SYNAPSE_IDS", "resolve_params"]
+__all__ = ["Tables", "build_tables", "MODEL_IDS", "UPDATE_IDS", "SYNAPSE_IDS", "resolve_params"]
 
 MODEL_IDS = {"lif": 0, "izhikevich": 1, "izhikevich2007": 2, "adex": 3, "hh": 4,
              "traub_miles": 5}
+# (model, update) -> kernel id of a step other than the model's standard one
+UPDATE_IDS = {("izhikevich", "snnjl"): 6}
 SYNAPSE_IDS = {"delta": 0, "exp_current": 1, "exp_conductance": 2, "exp2_conductance": 3}
 _STDP_KEYS = ("tau_plus_ms", "tau_minus_ms", "A_plus", "A_minus", "w_min", "w_max")
 _POISSON_KEYS = ("rate_hz", "noise", "start_ms", "stop_ms")
@@ -42,7 +44,7 @@ class Tables:
     input_names: list
     link_names: list
     src_n: np.ndarray  # (P, S) int64 sizes
-    pop_model: np.ndarray  # (n_pop,) model ids
+    pop_model: np.ndarray  # (n_pop,) kernel step ids (MODEL_IDS, UPDATE_IDS)
     ns: np.ndarray  # (n_pop,) state variables per model
     npar: np.ndarray  # (n_pop,) parameters per model
     state: np.ndarray  # flat float64
@@ -343,7 +345,8 @@ def build_tables(net: Network, params: Mapping | None, *, seed, generation: int 
     return Tables(
         P=P, pop_names=[p.name for p in pops], input_names=[i.name for i in inputs],
         link_names=[n for n, *_ in links], src_n=src_n,
-        pop_model=np.array([MODEL_IDS[p.model] for p in pops], dtype=np.int64), ns=ns,
+        pop_model=np.array([UPDATE_IDS.get((p.model, p.update), MODEL_IDS[p.model])
+                            for p in pops], dtype=np.int64), ns=ns,
         npar=npar, state=cat(states), st_off=st_off, par=cat(pars), pr_off=pr_off,
         iext=cat(currents), nrn_off=nrn_off, link_src=link_src, link_tgt=link_tgt,
         link_rule=link_rule, link_par=link_par, link_flags=link_flags, ex_off=ex_off,

@@ -19,9 +19,12 @@ Metrics (``NETWORK_METRICS``)
     smooth loss: 0.01 is a 10 % miss.
 ``spike_distance``
     SpikeNetOpt's neuron-by-neuron SPIKE-distance between model and target
-    neuron i (meaningful only with frozen wiring and noise); silent trains are
-    penalised (``silent: penalise``) or, as upstream, scored perfect
-    (``silent: perfect``); ``reduce: mean`` or ``sum``.
+    neuron i (meaningful only with frozen wiring and noise). ``variant:
+    standard`` (default): the SPIKE-distance on [0, t_stop] of equal-sized
+    populations; silent trains are penalised (``silent: penalise``) or, as
+    upstream, scored perfect (``silent: perfect``); ``reduce: mean`` or ``sum``.
+    ``variant: spike_train_difference``: SpikeNetOpt.jl's shipped loss exactly
+    (see :func:`spike_train_difference`; ``silent`` and ``reduce`` do not apply).
 ``rate_distribution``, ``cv_distribution``, ``lv_distribution``, ``correlation_distribution``
     ``distance: wasserstein`` (default): the 1-Wasserstein distance between the
     model's and the target's per-neuron samples divided by the target sample's
@@ -57,7 +60,8 @@ from .. import metrics
 from ..errors import ConfigError
 from ..spikes import SpikeTrains
 
-__all__ = ["NetworkTerm", "NetworkTarget", "NETWORK_METRICS", "population_samples", "PENALTY"]
+__all__ = ["NetworkTerm", "NetworkTarget", "NETWORK_METRICS", "population_samples", "PENALTY",
+           "spike_train_difference"]
 
 PENALTY = 100.0
 
@@ -112,7 +116,8 @@ NETWORK_METRICS = {
     "spike_distance": ("paired", None),
 }
 _OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms", "silent",
-            "reduce", "pooled"}
+            "reduce", "pooled", "variant"}
+_VARIANTS = ("standard", "spike_train_difference")
 
 
 def population_samples(sample: str, spikes: SpikeTrains, t_stop: float,
@@ -188,6 +193,18 @@ class NetworkTerm:
                               f"{self.options['silent']!r}.")
         if self.options.get("reduce", "mean") not in ("mean", "sum"):
             raise ConfigError(f"'reduce' must be 'mean' or 'sum'. Got {self.options['reduce']!r}.")
+        variant = self.options.get("variant", "standard")
+        if variant not in _VARIANTS:
+            raise ConfigError(f"'variant' of metric {self.metric!r} must be one of "
+                              f"{list(_VARIANTS)}. Got {variant!r}.")
+        if variant != "standard":
+            if self.metric != "spike_distance":
+                raise ConfigError(f"'variant: {variant}' applies to metric 'spike_distance' "
+                                  f"only. Got metric {self.metric!r}.")
+            both = sorted({"silent", "reduce"} & set(self.options))
+            if both:
+                raise ConfigError(f"'variant: {variant}' fixes how silent neurons and the sum "
+                                  f"are scored; drop option(s) {both}.")
 
     @classmethod
     def from_config(cls, spec: Mapping) -> NetworkTerm:
@@ -219,7 +236,13 @@ class NetworkTerm:
         o = self.options
         if o.get("pooled", False) and kind != "paired":
             return self.weight * self._pooled(result, target, kind, sample, P)
+        upstream = o.get("variant", "standard") == "spike_train_difference"
         for pop in self.populations:
+            if kind == "paired" and upstream:
+                ref, dt = _upstream_inputs(result, target, pop)
+                for p in range(P):
+                    loss[p] += spike_train_difference(ref, result.population(pop, p), dt=dt)
+                continue
             if kind == "paired":
                 for p in range(P):
                     loss[p] += _paired_loss(result.population(pop, p), target, pop,
@@ -232,6 +255,24 @@ class NetworkTerm:
                             else _distribution_loss(x, ref, sample, o))
         return self.weight * loss / len(self.populations)
 
+
+    def notes(self, result, target: NetworkTarget | None = None) -> list[str]:
+        """Per candidate, what upstream would have done differently ("" where nothing).
+
+        ``variant: spike_train_difference`` scores a candidate whose population
+        is all silent with the target's train count, where SpikeNetOpt.jl's
+        ``get_trains`` would crash (the maximum of an empty list): the note is
+        ``"E: all silent, would crash upstream"``. These are notes, not
+        failures: the loss is the one given.
+        """
+        P = int(result.n_candidates)
+        out = [""] * P
+        if self.options.get("variant", "standard") != "spike_train_difference":
+            return out
+        for p in range(P):
+            silent = [q for q in self.populations if result.population(q, p).times.size == 0]
+            out[p] = "; ".join(f"{q}: all silent, would crash upstream" for q in silent)
+        return out
 
     def _pooled(self, result, target, kind, sample, P) -> np.ndarray:
         """One sample from all listed populations together (NetPyNE's mean rate of
@@ -296,6 +337,80 @@ def _paired_loss(model: SpikeTrains, target: NetworkTarget, pop: str, t_stop: fl
     else:
         d = np.where(m & r, d, np.where(m | r, 1.0, 0.0))
     return float(d.sum() if o.get("reduce", "mean") == "sum" else d.mean())
+
+
+def _upstream_inputs(result, target: NetworkTarget, pop: str) -> tuple[SpikeTrains, float]:
+    if pop not in target.spikes:
+        raise ConfigError(f"The target has no spikes for population {pop!r}.")
+    dt = getattr(result, "dt", None)
+    if dt is None:
+        raise ConfigError("'variant: spike_train_difference' counts spike times in simulation "
+                          "steps: the result needs a 'dt' (ms), as NetworkResult has.")
+    return target.spikes[pop], float(dt)
+
+
+def _highest_firing(trains: SpikeTrains) -> int:
+    """The number of trains up to and including the highest-numbered one that fired."""
+    active = np.flatnonzero(trains.counts() > 0)
+    return int(active[-1]) + 1 if active.size else 0
+
+
+def spike_train_difference(truth: SpikeTrains, candidate: SpikeTrains, *, dt: float) -> float:
+    """SpikeNetOpt.jl's network loss (``src/utils.jl`` ``spike_train_difference`` on
+    ``src/sdo_network.jl`` ``get_trains``), reproduced exactly.
+
+    Each population becomes a list of trains from neuron 0 up to its
+    highest-numbered neuron that fired (neurons above it drop out), with spike
+    times as SpikingNeuralNetworks.jl records them: the step number counted
+    from 1 (t/dt + 1; the SPIKE-distance does not depend on the unit, so this
+    is ``t + dt`` in ms). For i < min(len(truth list), len(candidate list)):
+    if both trains are non-empty, d_i is SpikeSynchrony.jl's
+    ``SPIKE_distance_profile`` on [0, T_i], T_i the last spike of either,
+    averaged by the trapezoid rule; otherwise d_i = 0 (silence counts as a
+    perfect match). The loss is Σ d_i; a candidate list that is empty (an
+    all-silent population, where upstream's ``get_trains`` crashes) scores the
+    truth list's length.
+
+    SpikeSynchrony.jl adds auxiliary spikes at 0 and T_i to *both* trains and
+    counts them as ordinary spikes (Kreuz et al. 2013), which is the
+    SPIKE-distance of the trains with those two spikes added; PySpike's edge
+    correction (Kreuz et al. 2017), used by :func:`spikeopt.metrics.spike_distance`
+    on plain trains, gives other values.
+
+    Parameters
+    ----------
+    truth, candidate : SpikeTrains
+        One row per neuron, times in ms.
+    dt : float
+        The simulation step (ms) the times come from.
+
+    Examples
+    --------
+    >>> truth = SpikeTrains.from_list([[10.0, 30.0], [], [5.0]], t_stop=50.0)
+    >>> spike_train_difference(truth, truth, dt=1.0)
+    0.0
+    >>> spike_train_difference(truth, SpikeTrains.from_list([[], [], []], t_stop=50.0), dt=1.0)
+    3.0
+    >>> round(spike_train_difference(truth, SpikeTrains.from_list([[12.0, 30.0]], t_stop=50.0),
+    ...                              dt=1.0), 4)
+    0.0639
+    """
+    n_truth, n_cand = _highest_firing(truth), _highest_firing(candidate)
+    if n_cand == 0:
+        return float(n_truth)
+    pairs = []
+    for i in range(min(n_truth, n_cand)):
+        a, b = truth[i], candidate[i]
+        if a.size and b.size:
+            a, b = np.unique(a) + dt, np.unique(b) + dt
+            end = max(a[-1], b[-1])  # both trains get spikes at 0 and T: scaled to [0, 1]
+            pairs.append((np.unique(np.concatenate([[0.0], a, [end]])) / end,
+                          np.unique(np.concatenate([[0.0], b, [end]])) / end))
+    if not pairs:
+        return 0.0
+    A = SpikeTrains.from_list([x for x, _ in pairs], t_stop=1.0)
+    B = SpikeTrains.from_list([y for _, y in pairs], t_stop=1.0)
+    return float(np.sum(metrics.spike_distance(A, B, t_start=0.0, t_stop=1.0)))
 
 
 def terms_from_config(specs: Sequence) -> list[NetworkTerm]:

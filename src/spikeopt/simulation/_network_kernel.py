@@ -21,7 +21,11 @@ a candidate, step k (t = k·dt) does, in this order:
 6. exact decay of the synaptic variables and delivery of ring slot k: delta
    channels add to v (except to neurons that spiked in this step — their reset
    wins, as in Brian2's schedule — and to LIF neurons in their refractory
-   period, whose v is clamped: Brian2's conditional write, NEST's default),
+   period, whose v is clamped: Brian2's conditional write, NEST's default;
+   an ``update: snnjl`` Izhikevich population, model id 6, takes every kick,
+   as SpikingNeuralNetworks.jl adds them after its reset; its undelayed kicks
+   (release probability 1) are added to v one by one in Float32 already in
+   step 5, in SNN.jl's order: links as declared, presynaptic neurons ascending),
    current and conductance channels add to their variable (exp2: both A and B,
    times the peak factor): ``x = x·exp(-dt/tau) + arrivals``.
 
@@ -46,8 +50,10 @@ from ..models.izhikevich import _step2003, _step2007
 from ..models.lif import _step as _lif
 from ..models.traub_miles import _step as _traub_miles
 from ..network.prng import exponential, uniform
+from ._snnjl import step_snnjl as _izh_snnjl
 
-drop_stale_cache(__file__, [*MODEL_SOURCES, Path(__file__).parents[1] / "network" / "prng.py"])
+drop_stale_cache(__file__, [*MODEL_SOURCES, Path(__file__).parents[1] / "network" / "prng.py",
+                            Path(__file__).parent / "_snnjl.py"])
 
 FAIL_NONE, FAIL_DIVERGED, FAIL_RUNAWAY, FAIL_SILENT = 0, 1, 2, 3
 _BIG = 1e30
@@ -68,6 +74,7 @@ _run_izh07 = _compiled(_step2007)
 _run_adex = _compiled(_adex)
 _run_hh = _compiled(_hh)
 _run_traub_miles = _compiled(_traub_miles)
+_run_izh_snnjl = _compiled(_izh_snnjl)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -82,6 +89,8 @@ def _model_step(mid, st, pr, I, dt, spk):
         return _run_adex(st, pr, I, dt, spk)
     if mid == 4:
         return _run_hh(st, pr, I, dt, spk)
+    if mid == 6:
+        return _run_izh_snnjl(st, pr, I, dt, spk)
     return _run_traub_miles(st, pr, I, dt, spk)
 
 
@@ -182,6 +191,13 @@ def _candidate(p, n_steps, dt,
                     break
             if same:
                 dconst[l] = d0
+    # SNN.jl's forward!: undelayed delta kicks into an snnjl population go straight into v,
+    # one at a time in Float32 (links in declared order, presynaptic neurons ascending)
+    direct = np.zeros(L, dtype=np.bool_)
+    for l in range(L):
+        tq = link_tgt[l]
+        direct[l] = (tq < n_pop and pop_model[tq] == 6 and chan_type[link_chan[l]] == 0
+                     and not plastic[l] and dconst[l] == 0)
     # views made once (loops over views vectorise; offset arithmetic in the index does not)
     vv = [S[lst[q]:lst[q] + src_n[p, q]] for q in range(n_pop)]
     rv = [S[lst[q] + src_n[p, q]:lst[q] + 2 * src_n[p, q]] for q in range(n_pop)]
@@ -385,6 +401,12 @@ def _candidate(p, n_steps, dt,
                     m = fmul[fo + x]
                     y0, y1 = so + row_ptr[ro + i], so + row_ptr[ro + i + 1]
                     events += m * (y1 - y0)
+                    if relp >= 1.0 and m == 1 and direct[l]:
+                        vq = vv[link_tgt[l]]
+                        for y in range(y0, y1):
+                            j = syn_post[y]
+                            vq[j] = np.float32(np.float32(vq[j]) + np.float32(syn_w[y]))
+                        continue
                     if relp >= 1.0 and m == 1 and dconst[l] >= 0:  # the common case
                         row = rows[c * D + (slot + dconst[l]) % D]
                         for y in range(y0, y1):
@@ -463,6 +485,10 @@ def _candidate(p, n_steps, dt,
                     rq = rv[q]
                     for j in range(N):
                         vq[j] += 0.0 if rq[j] > 0.0 else rs[j]
+                        rs[j] = 0.0
+                elif pop_model[q] == 6:  # SNN.jl: kicks also reach neurons just reset
+                    for j in range(N):
+                        vq[j] += rs[j]
                         rs[j] = 0.0
                 else:
                     sq = sv[q]
