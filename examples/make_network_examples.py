@@ -6,7 +6,14 @@
   20261130): the target of ``ei_recovery.yaml``;
 * ``networks/netpyne_tut2.yaml`` — NetPyNE's tut2 network, code version
   (:func:`~spikeopt.network.library.netpyne_tut2`): the network of
-  ``netpyne_tut2_17hz.yaml`` and ``netpyne_tut2_faithful.yaml``.
+  ``netpyne_tut2_17hz.yaml`` and ``netpyne_tut2_faithful.yaml``;
+* ``networks/spikenetopt_faithful.yaml`` and ``data/spikenetopt_faithful_truth_E.npz`` —
+  SpikeNetOpt.jl's network as SNN.jl runs it (half-step Izhikevich at 1 ms, no
+  delay) and one random instance at its true genes (0.5, 0.8, 0.5, 0.8), E only as
+  upstream records it: ``spikenetopt_faithful.yaml``;
+* ``networks/spikenetopt.yaml`` and ``data/spikenetopt_truth_{E,I}.npz`` — the same
+  network with the standard Izhikevich step at 0.1 ms and a 0.1 ms delay, both
+  populations recorded: ``spikenetopt_fixed.yaml``.
 
 The files are small and committed; this script shows how they were made and
 rewrites them identically.
@@ -43,6 +50,16 @@ def main(argv=None) -> None:
     (out / "networks" / "netpyne_tut2.yaml").write_text(
         "# NetPyNE tut2 (code version): spikeopt.network.library.netpyne_tut2()\n"
         + yaml.safe_dump(library.netpyne_tut2(), sort_keys=False))
+    for name, faithful, dt, pops in (("spikenetopt_faithful", True, 1.0, ("E",)),
+                                     ("spikenetopt", False, 0.1, ("E", "I"))):
+        desc = library.spikenetopt(faithful=faithful)
+        (out / "networks" / f"{name}.yaml").write_text(
+            f"# SpikeNetOpt.jl's network: spikeopt.network.library.spikenetopt("
+            f"faithful={faithful})\n" + yaml.safe_dump(desc, sort_keys=False))
+        res = spikeopt.simulate(desc, t_stop=T_STOP_MS, dt=dt, seed=TRUTH_SEED, record=pops)
+        stem = "spikenetopt_faithful_truth" if faithful else "spikenetopt_truth"
+        for pop in pops:
+            spikeopt.io.save_spikes(out / "data" / f"{stem}_{pop}.npz", res.population(pop))
     print(f"wrote {out / 'networks'} and {out / 'data'}; E {truth.mean_rate('E')[0]:.1f} Hz, "
           f"I {truth.mean_rate('I')[0]:.1f} Hz")
 

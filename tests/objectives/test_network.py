@@ -37,6 +37,17 @@ def test_mean_rate_and_statistic_targets():
     loss = term.evaluate(Stack([a, b]))
     ra, rb = a.counts().mean(), b.counts().mean()
     np.testing.assert_allclose(loss, [((ra - 17) / 17) ** 2, ((rb - 17) / 17) ** 2])
+    # NetPyNE's fitness: |17 - rate| in Hz, over both populations pooled (all spikes / all cells)
+    pooled = NetworkTerm("mean_rate", ("E", "I"), options={"target_hz": 17.0, "pooled": True,
+                                                           "loss": "absolute"})
+
+    class Two(Stack):
+        def population(self, name, candidate):
+            return (a, b)[("E", "I").index(name)]
+
+    assert pooled.evaluate(Two([None]))[0] == pytest.approx(abs(17 - (ra + rb) / 2))
+    with pytest.raises(ConfigError, match="'loss' must be"):
+        NetworkTerm("mean_rate", ("E",), options={"target_hz": 17.0, "loss": "l1"})
     # the target statistic taken from target spikes instead of a number
     t = NetworkTarget({"E": a}, 1000.0)
     assert NetworkTerm("mean_rate", "E").evaluate(Stack([a]), t)[0] == 0.0

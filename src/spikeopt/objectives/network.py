@@ -16,7 +16,8 @@ Metrics (``NETWORK_METRICS``)
     pairwise spike-count correlation for ``synchrony``), ``target`` given as
     ``target`` (``target_hz`` for rates) or taken from the target spikes, and
     ``scale = max(|target|, floor)`` (floors: 1 Hz, 0.1, 0.1, 0.1, 0.05). A
-    smooth loss: 0.01 is a 10 % miss.
+    smooth loss: 0.01 is a 10 % miss. ``loss: absolute`` gives ``|x - target|``
+    in the statistic's unit instead (NetPyNE's ``|17 - rate|`` Hz fitness).
 ``spike_distance``
     SpikeNetOpt's neuron-by-neuron SPIKE-distance between model and target
     neuron i (meaningful only with frozen wiring and noise). ``variant:
@@ -116,7 +117,7 @@ NETWORK_METRICS = {
     "spike_distance": ("paired", None),
 }
 _OPTIONS = {"target", "target_hz", "distance", "bin_ms", "max_neurons", "window_ms", "silent",
-            "reduce", "pooled", "variant"}
+            "reduce", "pooled", "variant", "loss"}
 _VARIANTS = ("standard", "spike_train_difference")
 
 
@@ -185,6 +186,9 @@ class NetworkTerm:
         if bad:
             raise ConfigError(f"Unknown option(s) {sorted(bad)} for metric {self.metric!r}; "
                               f"allowed: {sorted(_OPTIONS)}.")
+        if self.options.get("loss", "squared_relative") not in ("squared_relative", "absolute"):
+            raise ConfigError(f"'loss' must be 'squared_relative' or 'absolute'. Got "
+                              f"{self.options['loss']!r}.")
         dist = self.options.get("distance", "wasserstein")
         if dist not in ("wasserstein", "ks"):
             raise ConfigError(f"'distance' must be 'wasserstein' or 'ks'. Got {dist!r}.")
@@ -301,6 +305,8 @@ def _statistic_loss(x: np.ndarray, ref, sample: str, o: Mapping) -> float:
         goal = float(ref.mean())
     if x.size == 0:
         return PENALTY
+    if o.get("loss") == "absolute":
+        return float(abs(x.mean() - goal))
     scale = max(abs(goal), _FLOOR[sample])
     return float(((x.mean() - goal) / scale) ** 2)
 
