@@ -125,3 +125,29 @@ def test_netpyne_tut2_tuned_to_17_hz():
     sim = prob.simulate({k: np.full(5, v) for k, v in res.best_params.items()}, fresh)
     rate = (sim.mean_rate("S") + sim.mean_rate("M")) / 2
     assert abs(rate.mean() - 17.0) < 0.5, rate
+
+
+def test_a_dask_cluster_gives_the_serial_history(target):
+    """Candidates split into chunks on two Dask workers get the same seeds, networks and
+    losses as one serial call."""
+    pytest.importorskip("dask.distributed")
+    from spikeopt.run import DaskExecutor
+
+    prob = NetworkProblem(EI, {"projections.IE.weight": (-500.0, -20.0),
+                               "projections.EE.weight": (0.0, 120.0)},
+                          [{"metric": "rate_distribution", "populations": ["E", "I"]}],
+                          target=target, t_stop_ms=300.0)
+
+    def run(executor, **kw):
+        return spikeopt.optimize(prob, prob.space, optimizer="cmaes", budget=24, seed=7,
+                                 optimizer_options={"popsize": 8}, executor=executor,
+                                 **kw).history
+
+    serial = run("serial")
+    ex = DaskExecutor(n_workers=2, processes=False)
+    try:
+        dask = run(ex, chunk_size=3)
+    finally:
+        ex.close()
+    cols = ["generation", "loss", "status", *prob.space.names]
+    assert serial[cols].equals(dask[cols])
