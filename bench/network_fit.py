@@ -9,7 +9,11 @@
    ±1 Hz of 17 Hz as the optimiser sees it, and (spikeopt) the best candidate's
    rate on 5 fresh seeds. Ratios are peer time / spikeopt time.
 2. A SpikeNetOpt-size fit (200 E + 50 I Izhikevich network, 800 evaluations,
-   ``examples/spikenetopt_fixed.yaml``): wall time.
+   ``examples/spikenetopt_fixed.yaml``): wall time; then SpikeNetOpt's own
+   validation in its correct form (network instances, not neurons, as the unit):
+   the fixed and the faithful fit (``examples/spikenetopt_faithful.yaml``) against
+   the truth on 10 fresh wirings each, Welch's t on the population rates, and
+   the genes against the truth (0.5, 0.8, 0.5, 0.8).
 3. The same small network fit serially and on a Dask LocalCluster (2 workers):
    identical histories.
 
@@ -159,9 +163,47 @@ def spikenetopt_section() -> dict | None:
         res = spikeopt.fit(cfg, progress=False, overwrite=True, report=False)
         wall = time.perf_counter() - t0
         search = max(_elapsed_by_generation(Path(d) / "run").values())
+        fixed = [float(v) for v in res.best_params.values()]
+        cfg = _config("spikenetopt_faithful.yaml", Path(d) / "faithful")
+        faithful = [float(v) for v in spikeopt.fit(cfg, progress=False, overwrite=True,
+                                                   report=False).best_params.values()]
     print(f"\n2. SpikeNetOpt-size fit ({res.n_evaluations} evaluations): search {search:.1f} s, "
           f"whole fit with fresh-seed scoring {wall:.1f} s (target < 30 s)")
-    return {"search_s": search, "wall_s": wall, "evaluations": res.n_evaluations}
+    out = {"search_s": search, "wall_s": wall, "evaluations": res.n_evaluations}
+    truth = _sno_statistics(False, (0.5, 0.8, 0.5, 0.8), 11)
+    truth_f = _sno_statistics(True, (0.5, 0.8, 0.5, 0.8), 11)
+    from scipy import stats
+
+    for label, genes, faithful_net, ref in (("fixed", fixed, False, truth),
+                                            ("faithful", faithful, True, truth_f)):
+        fit = _sno_statistics(faithful_net, genes, 12)
+        row = {"genes": genes, "sigma_p": [genes[0] * genes[1], genes[2] * genes[3]]}
+        for key in fit:
+            t = stats.ttest_ind(fit[key], ref[key], equal_var=False)
+            row[key] = {"fit": float(fit[key].mean()), "truth": float(ref[key].mean()),
+                        "truth_sd": float(ref[key].std(ddof=1)), "welch_t": float(t.statistic),
+                        "p": float(t.pvalue)}
+        out[label] = row
+        print(f"   {label:8s} genes {np.round(genes, 3).tolist()} (σ·p {row['sigma_p'][0]:.3f}, "
+              f"{row['sigma_p'][1]:.3f}; truth 0.4, 0.4); "
+              + "; ".join(f"{k} {row[k]['fit']:.3g} vs {row[k]['truth']:.3g} "
+                          f"(Welch t {row[k]['welch_t']:.2f}, p {row[k]['p']:.2g})"
+                          for k in ("E.rate", "I.rate")))
+    return out
+
+
+def _sno_statistics(faithful: bool, genes, seed: int, k: int = 10) -> dict:
+    """Population-mean rates of E and I over ``k`` fresh wirings of SpikeNetOpt's
+    network at ``genes`` (the faithful network at 1 ms, the fixed one at 0.1 ms)."""
+    from spikeopt.network import library
+
+    paths = ("projections.EE.weight.uniform.1", "projections.EE.connector.p",
+             "projections.EI.weight.uniform.1", "projections.EI.connector.p")
+    params = {p: np.full(k, g) for p, g in zip(paths, genes, strict=True)}
+    res = spikeopt.simulate(library.spikenetopt(faithful=faithful), params, t_stop=1000.0,
+                            dt=1.0 if faithful else 0.1,
+                            seed=list(np.random.SeedSequence(seed).spawn(k)))
+    return {f"{p}.rate": res.mean_rate(p) for p in ("E", "I")}
 
 
 def dask_section() -> dict:
