@@ -82,7 +82,7 @@ def test_yaml_file_paths_are_relative_to_the_file(tmp_path):
 
 def test_the_shipped_example_configs_validate():
     root = Path(__file__).resolve().parents[2] / "examples"
-    for path in root.glob("*.yaml"):
+    for path in (p for p in root.rglob("*.yaml") if "networks" not in p.parts):
         cfg = load_config(path)  # files it names must exist
         if cfg["kind"] == "cell":
             assert Path(cfg["data"]["path"]).exists(), path

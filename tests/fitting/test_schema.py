@@ -15,7 +15,8 @@ from spikeopt.cli import main
 from spikeopt.errors import ConfigError
 from spikeopt.fitting.schema import CellConfig, NetworkConfig, json_schema, parse
 
-EXAMPLES = sorted(Path(__file__).parents[2].joinpath("examples").glob("*.yaml"))
+ROOT = Path(__file__).parents[2].joinpath("examples")
+EXAMPLES = sorted(p for p in ROOT.rglob("*.yaml") if "networks" not in p.parts)
 
 NETWORK = {"kind": "network", "network": "net.yaml", "seed": 3, "output": "runs/ei",
            "fit": {"projections.EE.weight.uniform.1": [0.0, 6.0]},
@@ -25,7 +26,7 @@ NETWORK = {"kind": "network", "network": "net.yaml", "seed": 3, "output": "runs/
            "optimizer": {"name": "cmaes", "popsize": 16}, "budget": {"evaluations": 800}}
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_shipped_examples_satisfy_the_published_schema(path):
     cfg = yaml.safe_load(path.read_text())
     jsonschema.validate(cfg, json_schema())

@@ -45,7 +45,7 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
     """Check ``cfg`` against its kind's schema (:mod:`.schema`) and what depends on
     the rest of it; return a normalised copy (defaults filled in, paths made
     absolute against ``base_dir``). ``kind`` selects the kind: ``cell`` (default,
-    this module) or ``network`` (:mod:`.network_config`)."""
+    this module), ``network`` (:mod:`.network_config`) or ``task`` (:mod:`.task_fit`)."""
     if not isinstance(cfg, Mapping):
         raise ConfigError(f"a fit config must be a mapping; got {type(cfg).__name__}")
     kind = cfg.get("kind", "cell")
@@ -58,6 +58,10 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
         from .network_config import check_network_config
 
         return check_network_config(cfg, base)
+    if kind == "task":
+        from .task_fit import check_task_config
+
+        return check_task_config(cfg, base)
     return _check_cell_config(cfg, base)
 
 
@@ -100,19 +104,19 @@ def _check_cell_config(cfg: dict, base: Path) -> dict:
     return cfg
 
 
-def check_optimizer(cfg: dict) -> None:
-    """Build the configured optimizer once on the fitted space, so that unknown or
-    bad optimizer options fail here, naming the key, not after the first
-    generation."""
+def check_optimizer(cfg: dict, space=None) -> None:
+    """Build the configured optimizer once on the fitted space (``cfg["fit"]``
+    unless given), so that unknown or bad optimizer options fail here, naming the
+    key, not after the first generation."""
     from ..errors import InvalidParameterError, UnknownNameError
     from ..optimizers import make_optimizer
     from ..params import ParameterSpace
 
     opt = dict(cfg["optimizer"])
     try:
-        space = ParameterSpace({k: v if isinstance(v, list) else
-                                {"low": v["low"], "high": v["high"]}
-                                for k, v in cfg["fit"].items()})
+        space = space if space is not None else ParameterSpace(
+            {k: v if isinstance(v, list) else {"low": v["low"], "high": v["high"]}
+             for k, v in cfg["fit"].items()})
         make_optimizer(opt.pop("name"), space, seed=0, **opt)
     except TypeError as exc:
         raise err("optimizer", f"{exc}".replace("__init__()", cfg["optimizer"]["name"])) \

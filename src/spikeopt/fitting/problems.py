@@ -42,6 +42,7 @@ class Built:
     objective: Callable
     space: ParameterSpace
     context: Any = None
+    optimizer_defaults: dict | None = None  # per optimizer name, unless the config sets them
 
 
 @dataclass
@@ -89,6 +90,6 @@ def register_problem(kind: ProblemKind) -> ProblemKind:
 def get_problem(cfg: dict) -> ProblemKind:
     """The kind of a (validated or stored) config; a config without ``kind`` is a
     cell fit."""
-    from . import cell, network_fit  # noqa: F401  (each registers its kind)
+    from . import cell, network_fit, task_fit  # noqa: F401  (each registers its kind)
 
     return PROBLEMS[cfg.get("kind", "cell")]

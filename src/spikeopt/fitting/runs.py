@@ -25,9 +25,11 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     kind = get_problem(cfg)
     built = kind.build(cfg)
     desc = f"fit {cfg['model']}" if cfg["kind"] == "cell" else f"fit {cfg['kind']}"
+    defaults = {**kind.optimizer_defaults}
+    for name, opts in (built.optimizer_defaults or {}).items():
+        defaults[name] = {**defaults.get(name, {}), **opts}
     result = run_config(cfg, built.objective, built.space, kind=kind.store_kind, desc=desc,
-                        progress=progress, overwrite=overwrite,
-                        optimizer_defaults=kind.optimizer_defaults)
+                        progress=progress, overwrite=overwrite, optimizer_defaults=defaults)
     finalize(cfg, result, report=report, built=built)
     return result
 

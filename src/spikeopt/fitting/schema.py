@@ -38,7 +38,7 @@ from pydantic import (
 from ..errors import ConfigError
 from ..objectives import METRICS, NETWORK_METRICS
 
-__all__ = ["CellConfig", "NetworkConfig", "CONFIGS", "parse", "json_schema", "err",
+__all__ = ["CellConfig", "NetworkConfig", "TaskConfig", "CONFIGS", "parse", "json_schema", "err",
            "OPTIMIZERS", "EXECUTORS"]
 
 OPTIMIZERS = ("ga", "microbial", "cmaes", "de", "nsga2", "random")
@@ -260,7 +260,36 @@ class NetworkConfig(_Common):
     report: dict[str, Any] = {}
 
 
-CONFIGS: dict[str, type[_Common]] = {"cell": CellConfig, "network": NetworkConfig}
+# -- kind: task ------------------------------------------------------------------------
+TASK_NAMES = ("sine_cosine", "mushroom_body")
+
+
+class TaskSpec(BaseModel):
+    """``name`` and the task's own options (checked by building the task: see
+    :mod:`spikeopt.tasks`)."""
+
+    model_config = ConfigDict(extra="allow")
+    name: Literal[TASK_NAMES]  # type: ignore[valid-type]
+    faithful: bool = False
+
+
+class TaskReport(_Section):
+    gif: bool = True
+    hawkes: bool = Field(True, description="read the best network's wiring with Hawkes")
+
+
+class TaskConfig(_Common):
+    """``kind: task``: a network evolved to classify (its genes come from the task)."""
+
+    kind: Literal["task"]
+    task: TaskSpec
+    network: dict[str, Any] = Field({}, description="the task network's options, e.g. hidden")
+    fit: dict[str, _BOUNDS] = Field({}, description="bounds overriding the task's genes'")
+    report: TaskReport = Field(default_factory=TaskReport)
+
+
+CONFIGS: dict[str, type[_Common]] = {"cell": CellConfig, "network": NetworkConfig,
+                                     "task": TaskConfig}
 
 
 # -- parsing and errors ----------------------------------------------------------------

@@ -1,0 +1,236 @@
+"""``kind: task`` fits: a network evolved to classify, scored on held-out trials, its
+wiring read back with Hawkes processes.
+
+::
+
+    kind: task
+    task: {name: sine_cosine, steps: 100, sine_cycles: 5.0, cosine_cycles: 7.5,
+           train_per_class: 50, test_per_class: 200, faithful: false}
+    network: {hidden: 10}
+    optimizer: {name: cmaes, popsize: 14}
+    budget: {evaluations: 3000}
+    seed: 1
+    output: runs/sine_cosine
+
+The task (:mod:`spikeopt.tasks`) supplies the genes (``fit:`` may override their
+bounds), the seeded trials and the batched evaluation. The run folder gets
+``best_params.json``, ``scores.json`` (``train_accuracy`` and ``test_accuracy``
+as fractions, the test's 95 % interval, the confusion matrix, precision and
+recall, and the task's own scores) and, for a network that exposes its layers
+and weights, example rasters and ``hawkes.json``: a Hawkes process fitted to
+the best network's spike trains over the test trials and how well its
+interaction matrix recovers the true weights, shown side by side in the
+report.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..params import Parameter, ParameterSpace
+from ..run import register_objective_factory
+from .problems import Built, Outcome, Section, register_problem
+from .schema import err
+
+__all__ = ["KIND", "TaskFit", "build_task", "check_task_config"]
+
+KIND = "task"
+HAWKES_TRIALS = 100  # test trials whose spikes the Hawkes fit reads
+
+
+def build_task(cfg: dict):
+    """The task object of a validated ``kind: task`` config."""
+    from ..tasks import get_task
+
+    spec = dict(cfg["task"])
+    cls = get_task(spec.pop("name"))
+    task = cls(**spec, **cfg.get("network", {}), seed=cfg["seed"])
+    if cfg.get("fit"):
+        params = dict(task.space.parameters)
+        for name, b in cfg["fit"].items():
+            low, high = b if isinstance(b, list) else (b["low"], b["high"])
+            old = params[name]
+            params[name] = Parameter(low, high, log=bool(not isinstance(b, list) and
+                                                         b.get("log")),
+                                     integer=old.integer, unit=old.unit)
+        task.space = ParameterSpace(params)
+    return task
+
+
+def check_task_config(cfg: dict, base: Path) -> dict:
+    """Build the task once: its options, the ``fit`` overrides and the optimizer
+    options fail here with the key they came from."""
+    from ..errors import ConfigError, InvalidParameterError, UnknownNameError
+    from .config import check_optimizer
+
+    try:
+        task = build_task({**cfg, "fit": {}})
+    except TypeError as exc:
+        raise err("task", f"{exc}".replace("__init__()", cfg["task"]["name"])) from None
+    except (InvalidParameterError, UnknownNameError, ConfigError, ValueError) as exc:
+        raise err("task", str(exc)) from None
+    for name in cfg.get("fit", {}):
+        if name not in task.space.parameters:
+            raise err(f"fit.{name}", f"the task {cfg['task']['name']!r} has no such gene; "
+                                     f"allowed: {list(task.space.parameters)[:12]}...")
+    check_optimizer(cfg, task.space)
+    return cfg
+
+
+class _Objective:
+    """The task as the runner's objective: seeds passed on when the task takes them."""
+
+    def __init__(self, task):
+        self.task = task
+        self.takes_seeds = bool(getattr(task, "takes_seeds", False))
+
+    def __call__(self, params, **kw):
+        return self.task(params, **kw)
+
+
+class TaskFit:
+    """``kind: task`` in the Problem protocol (:mod:`.problems`)."""
+
+    name = KIND
+    store_kind = KIND
+    optimizer_defaults: dict = {}
+
+    def title(self, cfg: dict) -> str:
+        mode = "faithful" if cfg["task"].get("faithful") else "spikeopt"
+        return f"spikeopt task fit: {cfg['task']['name']} ({mode} mode)"
+
+    def build(self, cfg: dict) -> Built:
+        task = build_task(cfg)
+        defaults = task.optimizer_defaults() if hasattr(task, "optimizer_defaults") else {}
+        return Built(_Objective(task), task.space, task, optimizer_defaults=defaults)
+
+    def outcome(self, cfg: dict, result, built: Built | None = None) -> Outcome:
+        task = (built or self.build(cfg)).context
+        out = Path(cfg["output"])
+        best = {k: float(v) for k, v in result.best_params.items()}
+        (out / "best_params.json").write_text(json.dumps({
+            "kind": KIND, "task": cfg["task"]["name"],
+            "fitted": {k: {"value": v, "unit": task.space.parameters[k].unit}
+                       for k, v in best.items()},
+            "best_loss": float(result.best_loss), "evaluations": int(result.n_evaluations),
+        }, indent=2))
+        kw = {}
+        if "seed" in inspect.signature(task.outcome).parameters:
+            kw["seed"] = np.random.SeedSequence(cfg["seed"], spawn_key=(1, 10**9, 0))
+        scores = _plain(task.outcome(best, **kw))
+        data = {"task": task, "best": best}
+        if cfg["report"].get("hawkes", True) and hasattr(task, "layers"):
+            from ..tasks.wiring import hawkes_wiring
+
+            h = hawkes_wiring(task.layers(best, task.test), task.weight_matrix(best),
+                              task.unit_names(), max_trials=HAWKES_TRIALS)
+            (out / "hawkes.json").write_text(json.dumps(_plain(h), indent=2))
+            scores["hawkes_recovery"] = _plain(h["recovery"])
+            data["hawkes"] = h
+        (out / "scores.json").write_text(json.dumps(scores, indent=2))
+        return Outcome(scores, data)
+
+    def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
+        from .report import table_html
+
+        s = outcome.scores
+        rows = [{"score": k, "value": v} for k, v in s.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)]
+        secs = [Section("Scores", html=table_html(rows, ["score", "value"]),
+                        caption="Accuracies are fractions; the test trials were never used "
+                                "in the fit.")]
+        if "confusion_matrix" in s:
+            classes = s.get("classes") or [str(i) for i in range(len(s["confusion_matrix"]))]
+            cm = [{"true \\ predicted": classes[i], **{c: n for c, n in zip(classes, row,
+                                                                                  strict=True)}}
+                  for i, row in enumerate(s["confusion_matrix"])]
+            secs.append(Section("Confusion matrix (test trials)",
+                                html=table_html(cm, ["true \\ predicted", *classes])))
+        task = outcome.data["task"]
+        if hasattr(task, "layers"):
+            secs.append(Section("Example test trials", figure=_trial_figure(
+                task, outcome.data["best"], out / "trials.png"),
+                caption="Input, hidden and output spikes of the best network on one trial "
+                        "of each class; the class is the output with more spikes."))
+        if "hawkes" in outcome.data:
+            h = outcome.data["hawkes"]
+            r = h["recovery"]
+            text = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                             for k, v in r.items() if v is not None)
+            secs.append(Section("Wiring read by a Hawkes process", html=f"<p>{text}</p>",
+                                figure=_hawkes_figure(task, outcome.data["best"], h,
+                                                      out / "hawkes.png"),
+                                caption="Left: the network's true weights [target, source]; "
+                                        "right: the fitted Hawkes branching ratios. AUC: "
+                                        "how well alpha separates excitatory synapses from "
+                                        "the rest (0.5 = chance)."))
+        return secs
+
+
+def _plain(x):
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, np.generic):
+        return x.item()
+    return x
+
+
+def _trial_figure(task, best: dict, path: Path) -> str:
+    from ..plots import pyplot
+
+    plt = pyplot()
+    labels = task.test.labels
+    picks = [int(np.flatnonzero(labels == c)[0]) for c in sorted(set(labels.tolist()))]
+    fig, axes = plt.subplots(1, len(picks), figsize=(5 * len(picks), 3.2), squeeze=False)
+    layers = task.layers(best, task.test)
+    names = task.unit_names()
+    for ax, tr in zip(axes[0], picks, strict=True):
+        y = 0
+        for li, L in enumerate(layers):
+            for n in range(L.shape[1]):
+                steps = np.flatnonzero(L[tr, n])
+                ax.vlines(steps, y + 0.1, y + 0.9, color=f"C{li}", lw=1.0)
+                y += 1
+        ax.set_yticks(np.arange(y) + 0.5, labels=names, fontsize=6)
+        ax.set_xlabel("step")
+        ax.set_title(f"a '{task.test.classes[labels[tr]]}' trial", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def _hawkes_figure(task, best: dict, h: dict, path: Path) -> str:
+    from ..plots import pyplot
+
+    plt = pyplot()
+    W = task.weight_matrix(best)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
+    lim = float(np.abs(W).max()) or 1.0
+    for ax, M, title, kw in ((axes[0], W, "true weights", {"cmap": "RdBu_r", "vmin": -lim,
+                                                             "vmax": lim}),
+                             (axes[1], np.asarray(h["alpha"]), "Hawkes alpha",
+                              {"cmap": "viridis"})):
+        im = ax.imshow(M, **kw)
+        ax.set_xticks(range(len(h["names"])), labels=h["names"], rotation=90, fontsize=6)
+        ax.set_yticks(range(len(h["names"])), labels=h["names"], fontsize=6)
+        ax.set_xlabel("source")
+        ax.set_ylabel("target")
+        ax.set_title(title, fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+register_problem(TaskFit())
+register_objective_factory(KIND, lambda cfg: _Objective(build_task(cfg)))

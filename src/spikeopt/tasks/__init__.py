@@ -1,0 +1,35 @@
+"""Tasks: networks scored by what they compute, not by how they fire.
+
+* :class:`SineCosineTask` (``sine_cosine``) — SNN-Hawkes-Process's 1 → hidden → 2
+  integrate-and-fire classifier of sine- and cosine-rate spike trains.
+* ``mushroom_body`` — GeNN_Autoparam's insect mushroom body on glyph images
+  (:mod:`spikeopt.tasks.mushroom_body`).
+
+A task holds its seeded trials (training and held-out, same distribution), its
+genes (a :class:`~spikeopt.params.ParameterSpace`) and scores a whole population
+of candidate networks on all training trials in one call; ``outcome`` scores one
+network on the held-out trials. :mod:`.base` has the readouts (spike counts,
+argmax, accuracy, confusion matrix) and the smooth losses; :mod:`.wiring` reads
+a network's wiring back with Hawkes processes.
+"""
+
+from .base import Trials, accuracy, confusion_matrix, count_loss, predict, wilson_interval
+from .sine_cosine import SineCosineTask
+
+__all__ = ["TASKS", "SineCosineTask", "Trials", "accuracy", "confusion_matrix", "count_loss",
+           "get_task", "predict", "wilson_interval"]
+
+TASKS = {"sine_cosine": "spikeopt.tasks.sine_cosine:SineCosineTask",
+         "mushroom_body": "spikeopt.tasks.mushroom_body:MushroomBodyTask"}
+
+
+def get_task(name: str):
+    """The task class registered as ``name`` (imported when first asked for)."""
+    import importlib
+
+    from ..errors import UnknownNameError
+
+    if name not in TASKS:
+        raise UnknownNameError(f"Unknown task {name!r}; allowed: {sorted(TASKS)}.")
+    module, _, cls = TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)
