@@ -131,6 +131,9 @@ class TaskFit:
             (out / "hawkes.json").write_text(json.dumps(_plain(h), indent=2))
             scores["hawkes_recovery"] = _plain(h["recovery"])
             data["hawkes"] = h
+            if getattr(task, "faithful", False):
+                data["legacy"] = _legacy_heatmaps(task, best)
+                np.savez(out / "hawkes_legacy.npz", **data["legacy"])
         (out / "scores.json").write_text(json.dumps(scores, indent=2))
         return Outcome(scores, data)
 
@@ -156,6 +159,14 @@ class TaskFit:
                 task, outcome.data["best"], out / "trials.png"),
                 caption="Input, hidden and output spikes of the best network on one trial "
                         "of each class; the class is the output with more spikes."))
+        if "legacy" in outcome.data:
+            secs.append(Section(
+                "SNN-Hawkes's own alpha heatmaps (legacy, for comparison)",
+                figure=_legacy_figure(outcome.data["legacy"], task.unit_names(),
+                                      out / "hawkes_legacy.png"),
+                caption="Upstream's sampler summed per group (15 examples each): it barely "
+                        "moves from its initial 0.1 (15 × 0.1 = 1.5 everywhere); compare "
+                        "with the correct fit below."))
         if "hawkes" in outcome.data:
             h = outcome.data["hawkes"]
             r = h["recovery"]
@@ -169,6 +180,22 @@ class TaskFit:
                                         "how well alpha separates excitatory synapses from "
                                         "the rest (0.5 = chance)."))
         return secs
+
+
+def _legacy_heatmaps(task, best: dict) -> dict:
+    """SNN-Hawkes's own heatmaps (:mod:`spikeopt.hawkes.legacy`): per test example its
+    13 trains, 50 samples for the "correct" group and 1 for the "wrong" one (the
+    field holds the true label: sine vs coin flip), alpha means summed per group."""
+    from ..hawkes.legacy import legacy_mh
+
+    layers = task.layers(best, task.test)
+    trains = np.concatenate(layers, axis=1)  # (trials, 13, steps)
+    sums = {}
+    for label, name, n in ((1, "sine", 50), (0, "random", 1)):
+        idx = np.flatnonzero(task.test.labels == label)
+        sums[name] = sum(legacy_mh(trains[t], n_samples=n, rng=int(t))["alpha_mean"]
+                         for t in idx)
+    return sums
 
 
 def _plain(x):
@@ -202,6 +229,23 @@ def _trial_figure(task, best: dict, path: Path) -> str:
         ax.set_yticks(np.arange(y) + 0.5, labels=names, fontsize=6)
         ax.set_xlabel("step")
         ax.set_title(f"a '{task.test.classes[labels[tr]]}' trial", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path.name
+
+
+def _legacy_figure(sums: dict, names: list, path: Path) -> str:
+    from ..plots import pyplot
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(sums), figsize=(5 * len(sums), 4.4), squeeze=False)
+    for ax, (group, M) in zip(axes[0], sums.items(), strict=True):
+        im = ax.imshow(M, cmap="viridis")
+        ax.set_xticks(range(len(names)), labels=names, rotation=90, fontsize=6)
+        ax.set_yticks(range(len(names)), labels=names, fontsize=6)
+        ax.set_title(f"legacy alpha, summed: {group}", fontsize=9)
+        fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
