@@ -75,8 +75,8 @@ def peer_fit(seed: int) -> dict | None:
         r = json.loads(path.read_text())
     return {"wall_s": r["wall_s"], "evaluations": r["evaluations"],
             "train_accuracy": r.get("train_accuracy"),
-            "test_upstream": r.get("test_accuracy"),
-            "test_sine_cosine": r.get("test_accuracy_cosine")}
+            "test_upstream": r.get("test_upstream_accuracy"),
+            "test_sine_cosine": r.get("test_cosine_accuracy")}
 
 
 def _median(rows, key):
@@ -88,6 +88,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--peer-seeds", type=int, default=None,
+                    help="peer fits (default: --seeds; each takes minutes)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     print(f"spikeopt {spikeopt.__version__}, Python {platform.python_version()}, "
@@ -101,7 +103,7 @@ def main(argv=None) -> None:
             for s in seeds]
     out["spikeopt faithful"] = [spikeopt_fit(s, faithful=True) for s in seeds]
     if not a.no_peers:
-        rows = [peer_fit(s) for s in seeds]
+        rows = [peer_fit(s) for s in range(1, (a.peer_seeds or a.seeds) + 1)]
         if rows[0] is not None:
             out["SNN-Hawkes (torch + pycma)"] = rows
     print(f"\nmedian [min–max] over {a.seeds} fit seeds")
