@@ -47,7 +47,7 @@ def test_run_folder_has_every_output(demo_run):
     best = json.loads((out / "best_params.json").read_text())
     assert best["fitted"]["tau_w"]["unit"] == "ms" and best["fixed"]["C"]["unit"] == "pF"
     html = (out / "report.html").read_text()
-    assert "held-out" in html.lower() and "population.gif" in html
+    assert "held-out" in html.lower() and "data:image/gif;base64," in html  # the GIF, embedded
 
 
 def test_report_command_rewrites_the_report(demo_run, capsys):

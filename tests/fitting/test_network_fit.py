@@ -68,6 +68,8 @@ def test_network_fit_writes_its_run_folder_and_resumes(folder):
                   "Validation: population E", "Convergence", "Population converging",
                   "Near-optimal ranges"):
         assert f"<h2>{title}</h2>" in page
+    # one self-contained file: the validation figures in subfolders are embedded too
+    assert "src='validation/" not in page and page.count("src='data:image/png;base64,") >= 5
     assert (out / "population.gif").exists() and (out / "near_optimal.csv").exists()
     assert res.n_evaluations == 40
     more = spikeopt.fitting.resume_fit(out, budget=56, progress=False)

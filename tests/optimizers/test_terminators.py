@@ -86,3 +86,28 @@ def test_a_combination_reports_the_member_that_fired():
                        best_history=[0.0])
     assert term.done(status)
     assert term.reason(status) == "TargetLoss(target=0.0)"
+
+
+def test_usage_is_the_budget_in_its_own_units():
+    from spikeopt.optimizers import Usage
+
+    s = RunStatus(evaluations=1200, generations=12, elapsed=35.2, best_loss=0.5,
+                  best_history=[1.0, 0.5, 0.5, 0.5])
+    assert MaxEvaluations(4000).usage(s) == Usage(1200, 4000, "evaluations")
+    assert str(MaxEvaluations(4000).usage(s)) == "1200/4000 evaluations"
+    assert str(MaxGenerations(50).usage(s)) == "12/50 generations"
+    assert str(WallTime(60).usage(s)) == "35/60 s"
+    assert TargetLoss(0.1).usage(s) is None and Stagnation(5).usage(s) is None
+    # a combination: the counting member nearest to stopping (AnyOf), farthest (AllOf)
+    assert (MaxEvaluations(4000) | MaxGenerations(20) | TargetLoss(0.0)).usage(s).unit \
+        == "generations"
+    assert (MaxEvaluations(4000) & MaxGenerations(20)).usage(s).unit == "evaluations"
+    assert (TargetLoss(0.0) | Stagnation(5)).usage(s) is None
+
+
+def test_describe_says_where_the_run_stands():
+    s = RunStatus(evaluations=1200, generations=4, best_loss=0.5,
+                  best_history=[1.0, 0.5, 0.5, 0.5])
+    text = (MaxEvaluations(4000) | TargetLoss(0.01) | Stagnation(5)).describe(s)
+    assert text == ("1200/4000 evaluations | best loss 0.5, target 0.01 | "
+                    "2/5 generations without improvement")

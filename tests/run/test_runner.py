@@ -101,7 +101,8 @@ def test_terminators_stop_early_and_callbacks_see_every_generation():
     assert stats.records[-1]["best"] == res.best_loss
     printed = out.getvalue().splitlines()
     assert 1 <= len(printed) == sum(i.new_best for i in seen)
-    assert "best=" in buf.getvalue() and "evals_s=" in buf.getvalue()
+    text = buf.getvalue()
+    assert "best " in text and "evals/s" in text and "left" in text and "/100%" not in text
 
 
 def test_argument_checks(tmp_path):

@@ -13,6 +13,7 @@ from .._version import __version__
 # name -> (module, one-line help). Modules are imported lazily so that
 # ``spikeopt --help`` stays fast and optional dependencies stay optional.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("spikeopt.cli.init", "write a starter fit (cell, network or task) that runs as is"),
     "fit": ("spikeopt.cli.fit", "fit a model or network to data or targets (config file)"),
     "resume": ("spikeopt.cli.fit:Resume", "continue a stopped or finished fit"),
     "report": ("spikeopt.cli.fit:Report", "rewrite the report of a fit's run folder"),
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     module = _load(args._module)
     try:
         return int(module.run(args) or 0)
-    except (ValueError, KeyError, FileNotFoundError) as exc:  # user errors: one clear line
+    except (ValueError, KeyError, FileNotFoundError, FileExistsError) as exc:
+        # user errors: one clear line
         print(f"spikeopt {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

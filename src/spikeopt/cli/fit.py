@@ -9,14 +9,25 @@ def add_arguments(p) -> None:
     p.add_argument("config", help="fit configuration (YAML); see examples/")
     p.add_argument("--overwrite", action="store_true",
                    help="replace an existing run in the output folder")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _watch_arguments(p)
+
+
+def _watch_arguments(p) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--live", action="store_true",
+                   help="a live view in the terminal: best-loss curve, parameter spread, "
+                        "evaluations/s, budget and time left (a progress bar when the output "
+                        "is not a terminal)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _print_summary(result, out: Path) -> None:
     import json
 
+    from ..fitting.summary import describe_stop
+
     print(f"best loss {result.best_loss:.5g} after {result.n_evaluations} evaluations "
-          f"({result.stop_reason})")
+          f"(stopped by {describe_stop(result.stop_reason)})")
     scores = json.loads((out / "scores.json").read_text())
     for name, t in scores.get("terms", {}).items():  # a network fit
         n = scores["validation_seeds"]
@@ -43,7 +54,7 @@ def run(args) -> int:
     from ..fitting import fit, load_config
 
     cfg = load_config(args.config)
-    result = fit(cfg, progress=not args.no_progress, overwrite=args.overwrite)
+    result = fit(cfg, progress=not args.no_progress, overwrite=args.overwrite, live=args.live)
     _print_summary(result, Path(cfg["output"]))
     return 0
 
@@ -54,13 +65,14 @@ class Resume:
         p.add_argument("run_dir", help="the run folder of a fit")
         p.add_argument("--budget", type=int, default=None,
                        help="new total number of evaluations (extends a finished run)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        _watch_arguments(p)
 
     @staticmethod
     def run(args) -> int:
         from ..fitting import resume_fit
 
-        result = resume_fit(args.run_dir, budget=args.budget, progress=not args.no_progress)
+        result = resume_fit(args.run_dir, budget=args.budget, progress=not args.no_progress,
+                            live=args.live)
         _print_summary(result, Path(args.run_dir))
         return 0
 

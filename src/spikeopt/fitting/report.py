@@ -4,8 +4,11 @@ degeneracy) around the kind's own (:class:`.problems.Section`)."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +17,8 @@ from ..plots import pyplot
 from .problems import Section
 
 __all__ = ["write_report", "cell_sections", "near_optimal", "degeneracy_figure",
-           "convergence_figure", "population_figure", "population_animation", "table_html"]
+           "convergence_figure", "population_figure", "population_animation", "table_html",
+           "data_uri", "embed_images"]
 
 
 def _save(fig, path: Path) -> str:
@@ -46,9 +50,10 @@ def voltage_figure(sim, rec, sweeps, names, window_ms: float = 1000.0):
     n = int(min(window_ms, rec.duration_ms) / dt)
     t = np.arange(n) * dt
     for ax, i in zip(axes[:, 0], sweeps, strict=True):
-        if rec.voltage_mV is not None:
-            ax.plot(t, rec.voltage_mV[i, :n], color="k", lw=0.6, label="data")
-        ax.plot(t, sim.v[i, :n], color="tab:red", lw=0.6, label="model")
+        if rec.voltage_mV is not None:  # wide and light below, so that the model stays visible
+            ax.plot(t, rec.voltage_mV[i, :n], color="0.55", lw=2.2, alpha=0.8, label="data",
+                    solid_capstyle="round")
+        ax.plot(t, sim.v[i, :n], color="tab:red", lw=0.7, label="model")
         ax.set_ylabel("V (mV)")
         ax.set_title(str(names[i]), fontsize=8)
         ax.legend(fontsize=7, loc="upper right")
@@ -235,37 +240,83 @@ def run_wall_time(out: Path) -> float | None:
     return float(row[0]) if row else None
 
 
-def _summary_html(cfg: dict, result, best: dict, out: Path) -> str:
-    """The summary card: what was fitted, how, and how it ended."""
-    opt = ", ".join(f"{k} {v}" for k, v in cfg["optimizer"].items() if k != "name")
-    budget = ", ".join(f"{k} {v}" for k, v in cfg["budget"].items())
-    wall = run_wall_time(out)
-    items = [
-        f"<b>{len(best['fitted'])}</b> fitted numbers; optimizer <b>{cfg['optimizer']['name']}"
-        f"</b>{' (' + html.escape(opt) + ')' if opt else ''}; budget {html.escape(budget)}",
-        f"<b>{result.n_evaluations}</b> evaluations in {result.n_generations} generations"
-        + (f", {wall:.1f} s of optimisation" if wall is not None else "")
-        + f"; stopped by {html.escape(str(result.stop_reason))}; seed {cfg['seed']}",
-        f"best loss <b>{result.best_loss:.5g}</b>; failed evaluations "
-        f"{int((result.history['status'] != 'ok').sum())}",
-    ]
-    return "<div class='card'><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul></div>"
+_MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg",
+         ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+_SRC = re.compile(r"""(<img\b[^>]*?\bsrc=)(["'])([^"']*)\2""", re.IGNORECASE)
+
+
+def data_uri(path: Path) -> str:
+    """The file as a ``data:`` URI (base64), so that a page needs no other file."""
+    mime = _MIME.get(path.suffix.lower())
+    if mime is None:
+        raise ValueError(f"Cannot embed {path.name!r}: expected one of {sorted(_MIME)}.")
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def embed_images(page: str, folder: Path) -> str:
+    """Every ``<img src>`` naming a file in ``folder`` replaced by its data URI: one
+    self-contained HTML file, to mail or archive. The image files stay beside it."""
+    missing = []
+
+    def sub(m):
+        src = m.group(3)
+        if src.startswith("data:"):
+            return m.group(0)
+        path = folder / src
+        if "://" in src or not path.is_file():
+            missing.append(src)
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}{data_uri(path)}{m.group(2)}"
+
+    page = _SRC.sub(sub, page)
+    if missing:
+        warnings.warn(f"report.html: could not embed {missing} (not files in {folder}).",
+                      stacklevel=2)
+    return page
+
+
+_STYLE = """<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:auto;padding:0 12px;color:#222}
+table{border-collapse:collapse;margin:8px 0}
+td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px;text-align:left}
+.card{background:#f4f6fa;border:1px solid #dde3ec;border-radius:6px;padding:6px 14px}
+.card table.summary th{background:none;border:none;vertical-align:top;width:7em;color:#555}
+.card table.summary td{border:none;font-size:13px}
+.card h3{font-size:14px;margin:10px 0 2px}
+.caption,figcaption{color:#555;font-style:italic;font-size:13px}
+figure{margin:6px 0 18px}
+figure img{max-width:100%}
+.fixed{font-size:12px;color:#555}
+</style>"""
+
+
+def _section_html(sec: Section) -> str:
+    parts = [f"<h2>{html.escape(sec.title)}</h2>"]
+    if sec.caption and not sec.figure:
+        parts.append(f"<p class='caption'>{html.escape(sec.caption)}</p>")
+    parts.append(sec.html)
+    if sec.figure:
+        cap = f"<figcaption>{html.escape(sec.caption)}</figcaption>" if sec.caption else ""
+        parts.append(f"<figure><img src='{html.escape(sec.figure)}' "
+                     f"alt='{html.escape(sec.title)}'>{cap}</figure>")
+    return "".join(parts)
 
 
 def write_report(cfg: dict, result, out: Path, *, title: str, space_cfg: dict,
                  sections: list) -> Path:
-    """``report.html`` in ``out``: the summary card and best parameters with their
-    near-optimal ranges, then the kind's ``sections`` (:class:`.problems.Section`),
-    then what every fit shares: convergence, the population over generations and
-    its GIF, and the degeneracy view."""
+    """``report.html`` in ``out``, one self-contained file (every image embedded as a
+    data URI; the image files are written too): the summary card (what was fitted,
+    objective, optimizer and budget in words, evaluations and wall time, held-out
+    scores, the best parameters with units and near-optimal ranges), then the
+    kind's ``sections`` (:class:`.problems.Section`), then what every fit shares:
+    convergence, the population over generations and its GIF, and the degeneracy
+    view. Every figure has a one-line caption saying what to look for."""
+    from .summary import summary_card
+
     history = result.history
     best = json.loads((out / "best_params.json").read_text())
     good, ranges = near_optimal(history, space_cfg)
     ranges.to_csv(out / "near_optimal.csv", index=False)
-    prow = [{"parameter": k, "value": v["value"], "unit": v["unit"], "status": "fitted"}
-            for k, v in best["fitted"].items()]
-    prow += [{"parameter": k, "value": v["value"], "unit": v["unit"], "status": "fixed"}
-             for k, v in best.get("fixed", {}).items()]
     common = [
         Section("Convergence", figure=_save(convergence_figure(history),
                                             out / "convergence.png"),
@@ -281,7 +332,8 @@ def write_report(cfg: dict, result, out: Path, *, title: str, space_cfg: dict,
                               figure=population_animation(history, space_cfg,
                                                           out / "population.gif"),
                               caption="One frame per generation in the plane of the "
-                                      "first two parameters, colour = loss."))
+                                      "first two parameters, colour = loss: the cloud "
+                                      "should shrink onto one spot (or a ridge)."))
     if len(space_cfg) > 1 and len(good) >= 3:
         common.append(Section(
             "Degeneracy", html=table_html(ranges),
@@ -289,25 +341,18 @@ def write_report(cfg: dict, result, out: Path, *, title: str, space_cfg: dict,
             caption=f"The best {len(good)} candidates: a narrow range (pinned) is set by the "
                     "data; a wide one or a ridge between two parameters is not."))
     else:
-        common.append(Section("Near-optimal ranges", html=table_html(ranges)))
-    parts = [f"<h1>{html.escape(title)}</h1>", _summary_html(cfg, result, best, out),
-             "<h2>Best parameters</h2>", _table(prow, ["parameter", "value", "unit", "status"])]
-    for sec in [*sections, *common]:
-        parts.append(f"<h2>{html.escape(sec.title)}</h2>")
-        if sec.caption:
-            parts.append(f"<p class='caption'>{html.escape(sec.caption)}</p>")
-        parts.append(sec.html)
-        if sec.figure:
-            parts.append(f"<img src='{sec.figure}' alt='{html.escape(sec.title)}' "
-                         "style='max-width:100%'>")
-    style = ("<style>body{font-family:sans-serif;max-width:1100px;margin:auto}"
-             "table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;"
-             "padding:2px 6px;font-size:12px}.card{background:#f4f6fa;border-radius:6px;"
-             "padding:4px 12px}.caption{color:#555;font-style:italic}</style>")
+        common.append(Section("Near-optimal ranges", html=table_html(ranges),
+                              caption="Each parameter's range over the best evaluations "
+                                      "against its bounds."))
+    card = summary_card(cfg, result, best, ranges, out, n_good=len(good),
+                        wall_s=run_wall_time(out))
+    body = "".join([f"<h1>{html.escape(title)}</h1>", card,
+                    *(_section_html(sec) for sec in [*sections, *common])])
+    page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{html.escape(title)}</title>{_STYLE}</head><body>{body}</body></html>")
     path = out / "report.html"
-    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>"
-                    f"{html.escape(title)}</title>{style}</head><body>{''.join(parts)}"
-                    "</body></html>")
+    path.write_text(embed_images(page, out), encoding="utf-8")
     return path
 
 
@@ -333,19 +378,26 @@ def cell_sections(cfg: dict, rec, sim, scores: dict, out: Path, *, target) -> li
         rows = [{"stimulus": k, **{kk: vv for kk, vv in v.items() if kk != "repeats"},
                  "repeats": str(v["repeats"])} for k, v in scores["test_by_stimulus"].items()]
         secs.append(Section("Held-out stimuli with repeats", html=_table(
-            rows, ["stimulus", "normalized_gamma", "reliability", "repeats"])))
+            rows, ["stimulus", "normalized_gamma", "reliability", "repeats"]),
+            caption="Reliability is Γ between the recorded repeats themselves: a model "
+                    "cannot predict the data better than they predict each other."))
     if test:
         secs.append(Section("Held-out sweeps", figure=_save(
             raster_figure(sim, target, test, names, "held-out sweeps"), out / "raster_test.png"),
             caption="Data (black) over model (red): missed and extra spikes stand out."))
     secs.append(Section("Training sweeps", figure=_save(
-        raster_figure(sim, target, train, names, "training sweeps"), out / "raster_train.png")))
+        raster_figure(sim, target, train, names, "training sweeps"), out / "raster_train.png"),
+        caption="The sweeps the fit saw: they should match at least as well as the "
+                "held-out ones."))
     secs.append(Section("Voltage", figure=_save(
         voltage_figure(sim, rec, (test or train)[:3], names), out / "voltage.png"),
-        caption="Recorded (black) and model (red) membrane potential, first second."))
+        caption="Recorded (thick grey) and model (thin red) membrane potential, first "
+                "second: where they coincide the red line runs inside the grey one."))
     if cfg["report"].get("validation", True):
         secs.append(Section("Validation (held-out sweeps)",
-                            html=_validation(sim, target, test or train, out)))
+                            html=_validation(sim, target, test or train, out),
+                            caption="Two-sample tests of rate, CV and LV between model and "
+                                    "data: a rejected test or a large effect is a mismatch."))
     return secs
 
 

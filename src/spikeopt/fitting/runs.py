@@ -11,15 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .config import load_config
-from .engine import run_config, terminator
+from .engine import run_config, terminator, watchers
 from .problems import get_problem
 
 __all__ = ["fit", "resume_fit", "finalize"]
 
 
-def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool = True):
+def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool = True,
+        live: bool = False):
     """Run the fit described by ``config`` (a YAML path or a dict) and write its run
-    folder; returns the :class:`spikeopt.Result`. See docs/fit.md (cells) and
+    folder; returns the :class:`spikeopt.Result`. ``progress`` shows a progress bar,
+    ``live`` the live terminal view (:class:`spikeopt.run.LiveView`; a progress
+    bar where the output is not a terminal). See docs/fit.md (cells) and
     docs/network.md (networks)."""
     cfg = load_config(config)
     kind = get_problem(cfg)
@@ -29,7 +32,8 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     for name, opts in (built.optimizer_defaults or {}).items():
         defaults[name] = {**defaults.get(name, {}), **opts}
     result = run_config(cfg, built.objective, built.space, kind=kind.store_kind, desc=desc,
-                        progress=progress, overwrite=overwrite, optimizer_defaults=defaults)
+                        progress=progress, overwrite=overwrite, optimizer_defaults=defaults,
+                        live=live)
     finalize(cfg, result, report=report, built=built)
     return result
 
@@ -44,17 +48,17 @@ def _stored_config(run_dir) -> dict:
         store.close()
 
 
-def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = True):
+def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = True,
+               live: bool = False):
     """Continue a stopped (or, with a larger ``budget`` in evaluations, finished) fit
-    of any kind and rewrite its outputs."""
-    from ..run import ProgressBar
+    of any kind and rewrite its outputs (``progress`` and ``live`` as in :func:`fit`)."""
     from ..run import resume as _resume
 
     cfg = _stored_config(run_dir)
     if budget is not None:
         cfg["budget"] = {"evaluations": int(budget)}
     result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
-                     callbacks=[ProgressBar(desc="resume")] if progress else [])
+                     callbacks=watchers(desc="resume", progress=progress, live=live))
     finalize(cfg, result, report=report)
     return result
 

@@ -26,6 +26,7 @@ from .terminators import (
     Stagnation,
     TargetLoss,
     Terminator,
+    Usage,
     WallTime,
     as_terminator,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Stagnation",
     "TargetLoss",
     "Terminator",
+    "Usage",
     "WallTime",
     "as_terminator",
     "make_optimizer",

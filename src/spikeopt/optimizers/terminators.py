@@ -17,6 +17,7 @@ from ..errors import InvalidParameterError
 __all__ = [
     "RunStatus",
     "Terminator",
+    "Usage",
     "MaxEvaluations",
     "MaxGenerations",
     "TargetLoss",
@@ -43,11 +44,42 @@ class RunStatus:
     best_history: list[float] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """How much of a countable budget is spent, in the user's units:
+    ``done`` of ``total`` ``unit`` (``"evaluations"``, ``"generations"`` or
+    ``"s"`` of wall time).
+
+    >>> str(Usage(1200, 4000, "evaluations"))
+    '1200/4000 evaluations'
+    """
+
+    done: float
+    total: float
+    unit: str
+
+    def __str__(self) -> str:
+        if self.unit == "s":
+            return f"{self.done:.0f}/{self.total:g} s"
+        return f"{self.done:g}/{self.total:g} {self.unit}"
+
+
 class Terminator:
-    """Base class; subclasses implement :meth:`progress`."""
+    """Base class; subclasses implement :meth:`progress` (and, for a budget that
+    counts something, :meth:`usage`)."""
 
     def progress(self, status: RunStatus) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def usage(self, status: RunStatus) -> Usage | None:
+        """The budget spent in its own units, or None when this terminator
+        counts nothing (a target loss, stagnation)."""
+        return None
+
+    def describe(self, status: RunStatus) -> str:
+        """One line for people: where the run stands against this terminator."""
+        u = self.usage(status)
+        return str(u) if u is not None else repr(self)
 
     def done(self, status: RunStatus) -> bool:
         return self.progress(status) >= 1.0
@@ -89,6 +121,9 @@ class MaxEvaluations(Terminator):
     def progress(self, status: RunStatus) -> float:
         return _clip(status.evaluations / self.n)
 
+    def usage(self, status: RunStatus) -> Usage:
+        return Usage(status.evaluations, self.n, "evaluations")
+
 
 @dataclass(frozen=True)
 class MaxGenerations(Terminator):
@@ -101,6 +136,9 @@ class MaxGenerations(Terminator):
 
     def progress(self, status: RunStatus) -> float:
         return _clip(status.generations / self.n)
+
+    def usage(self, status: RunStatus) -> Usage:
+        return Usage(status.generations, self.n, "generations")
 
 
 @dataclass(frozen=True)
@@ -121,6 +159,9 @@ class TargetLoss(Terminator):
             return _clip(math.log(first / now) / math.log(first / t)) * 0.999
         return _clip((first - now) / (first - t)) * 0.999 if first > t else 0.0
 
+    def describe(self, status: RunStatus) -> str:
+        return f"best loss {status.best_loss:.4g}, target {self.target:g}"
+
 
 @dataclass(frozen=True)
 class Stagnation(Terminator):
@@ -133,14 +174,20 @@ class Stagnation(Terminator):
     def __post_init__(self):
         _positive("patience", self.patience, "Stagnation")
 
-    def progress(self, status: RunStatus) -> float:
+    def _stall(self, status: RunStatus) -> int:
         h = status.best_history
         stall = 0
         for k in range(len(h) - 2, -1, -1):
             if h[k] - h[-1] > self.tol:
                 break
             stall += 1
-        return _clip(stall / self.patience)
+        return stall
+
+    def progress(self, status: RunStatus) -> float:
+        return _clip(self._stall(status) / self.patience)
+
+    def describe(self, status: RunStatus) -> str:
+        return f"{self._stall(status)}/{self.patience} generations without improvement"
 
 
 @dataclass(frozen=True)
@@ -155,6 +202,9 @@ class WallTime(Terminator):
     def progress(self, status: RunStatus) -> float:
         return _clip(status.elapsed / self.seconds)
 
+    def usage(self, status: RunStatus) -> Usage:
+        return Usage(status.elapsed, self.seconds, "s")
+
 
 @dataclass(frozen=True)
 class AnyOf(Terminator):
@@ -167,6 +217,13 @@ class AnyOf(Terminator):
 
     def reason(self, status: RunStatus) -> str:
         return next((m.reason(status) for m in self.members if m.done(status)), repr(self))
+
+    def usage(self, status: RunStatus) -> Usage | None:
+        """The usage of the counting member nearest to stopping the run."""
+        return _pick_usage(self.members, status, max)
+
+    def describe(self, status: RunStatus) -> str:
+        return " | ".join(m.describe(status) for m in self.members)
 
     def __or__(self, other):
         return AnyOf((*self.members, as_terminator(other)))
@@ -181,8 +238,23 @@ class AllOf(Terminator):
     def progress(self, status: RunStatus) -> float:
         return min(m.progress(status) for m in self.members)
 
+    def usage(self, status: RunStatus) -> Usage | None:
+        """The usage of the counting member farthest from stopping the run."""
+        return _pick_usage(self.members, status, min)
+
+    def describe(self, status: RunStatus) -> str:
+        return " & ".join(m.describe(status) for m in self.members)
+
     def __and__(self, other):
         return AllOf((*self.members, as_terminator(other)))
+
+
+def _pick_usage(members, status: RunStatus, choose) -> Usage | None:
+    counted = [(m.progress(status), u) for m in members
+               if (u := m.usage(status)) is not None]
+    if not counted:
+        return None
+    return choose(counted, key=lambda pu: pu[0])[1]
 
 
 _CONFIG_KEYS = ("evaluations", "generations", "target_loss", "stagnation", "wall_time")

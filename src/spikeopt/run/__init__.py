@@ -7,6 +7,7 @@ from .api import DEFAULT_PENALTY, optimize, register_objective_factory, resume
 from .callbacks import BestPrinter, Callback, ProgressBar, StatsLogger
 from .evaluate import Losses
 from .executors import DaskExecutor, Executor, Lost, ProcessExecutor, SerialExecutor, make_executor
+from .live import LiveView
 from .result import Result, pareto_mask
 from .runner import GenerationInfo, Runner
 from .store import STORE_NAME, RunStore
@@ -18,6 +19,7 @@ __all__ = [
     "DaskExecutor",
     "Executor",
     "GenerationInfo",
+    "LiveView",
     "Losses",
     "Lost",
     "ProcessExecutor",

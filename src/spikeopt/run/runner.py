@@ -19,7 +19,7 @@ from .result import Result
 
 __all__ = ["Runner", "GenerationInfo"]
 
-EVENTS = ("start", "generation", "end")
+EVENTS = ("start", "generation", "end", "abort")
 
 
 def _scalar(x):
@@ -56,7 +56,9 @@ class Runner:
     """Drives one optimizer over one objective until the terminator says stop.
 
     Callbacks attach themselves with :meth:`add_hook` (events ``"start"``,
-    ``"generation"``, ``"end"``); the optimizer never sees them.
+    ``"generation"``, ``"end"``, and ``"abort"`` with the exception when the run
+    stops on an error or an interrupt, so that a display can restore the
+    terminal); the optimizer never sees them.
     """
 
     def __init__(self, objective, optimizer, terminator, store, executor, *, penalty: float,
@@ -171,6 +173,18 @@ class Runner:
         self.store.lock()
         self._restore()
         self._fire("start", self)
+        try:
+            reason = self._loop()
+        except BaseException as exc:  # an error or Ctrl-C: let displays clean up, re-raise
+            self._fire("abort", exc)
+            raise
+        result = Result.from_history(self.store.history(), list(self.space.names),
+                                     stop_reason=reason, run_dir=self.store.run_dir)
+        self._fire("end", result)
+        return result
+
+    def _loop(self) -> str:
+        """Generations until a stop reason; returns it."""
         reason = self._stop_reason()
         while reason is None:
             t0 = time.perf_counter()
@@ -205,7 +219,4 @@ class Runner:
                 generation_seconds=dt, progress=self.terminator.progress(self.status),
             ))
             reason = self._stop_reason()
-        result = Result.from_history(self.store.history(), list(self.space.names),
-                                     stop_reason=reason, run_dir=self.store.run_dir)
-        self._fire("end", result)
-        return result
+        return reason
