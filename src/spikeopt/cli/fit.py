@@ -34,9 +34,11 @@ def _print_summary(result, out: Path) -> None:
         print(f"{name}: {t['mean']:.4g} ± {t['sd']:.2g} on {n} fresh seeds")
     if "test_accuracy" in scores:  # a task fit
         lo, hi = scores.get("test_accuracy_ci95", (float("nan"), float("nan")))
+        n = scores.get("test_trials", scores.get("test_rows", "?"))
+        chance = (f"; chance {scores['chance_level']:.2f}" if "chance_level" in scores else "")
         print(f"train accuracy {scores['train_accuracy']:.3f}; test accuracy "
-              f"{scores['test_accuracy']:.3f} (95 % CI {lo:.3f}–{hi:.3f}, "
-              f"{scores.get('test_trials', '?')} held-out trials)")
+              f"{scores['test_accuracy']:.3f} (95 % CI {lo:.3f}–{hi:.3f}, {n} held-out "
+              f"trials{chance})")
     for part in ("train", "test"):
         if part in scores:
             s = scores[part]

@@ -67,6 +67,11 @@ def check_task_config(cfg: dict, base: Path) -> dict:
     from ..errors import ConfigError, InvalidParameterError, UnknownNameError
     from .config import check_optimizer
 
+    data = cfg["task"].get("data")
+    if isinstance(data, str):  # a data file, relative to the config's folder
+        cfg["task"]["data"] = str((base / data).resolve())
+        if not Path(cfg["task"]["data"]).exists():
+            raise err("task.data", f"file not found: {cfg['task']['data']}")
     try:
         task = build_task({**cfg, "fit": {}})
     except TypeError as exc:
@@ -122,6 +127,12 @@ class TaskFit:
         if "seed" in inspect.signature(task.outcome).parameters:
             kw["seed"] = np.random.SeedSequence(cfg["seed"], spawn_key=(1, 10**9, 0))
         scores = _plain(task.outcome(best, **kw))
+        n = scores.get("test_trials", scores.get("test_rows"))
+        if "test_accuracy" in scores and "test_accuracy_ci95" not in scores and n:
+            from ..tasks import wilson_interval
+
+            k = int(round(scores["test_accuracy"] * n))
+            scores["test_accuracy_ci95"] = list(wilson_interval(k, int(n)))
         data = {"task": task, "best": best}
         if cfg["report"].get("hawkes", True) and hasattr(task, "layers"):
             from ..tasks.wiring import hawkes_wiring
