@@ -70,6 +70,32 @@ def _layer_step(V, drive, leak, thr, first, out):
         V[k] = v
 
 
+@nb.njit(cache=True, inline="always")
+def _trial(w1, w2, x, leak, thr, hid, out):
+    """One trial of one network: input x (steps,), w1 (H,), w2 (H, C); the hidden
+    (H, steps) and output (C, steps) spikes written into ``hid`` and ``out``."""
+    H, C = w1.shape[0], w2.shape[1]
+    Vh = np.zeros(H, dtype=np.float32)
+    Vo = np.zeros(C, dtype=np.float32)
+    sh = np.zeros(H, dtype=np.uint8)
+    so = np.zeros(C, dtype=np.uint8)
+    dh = np.zeros(H, dtype=np.float32)
+    do = np.zeros(C, dtype=np.float32)
+    for i in range(x.shape[0]):
+        xi = np.float32(x[i])
+        for k in range(H):
+            dh[k] = xi * w1[k]
+        _layer_step(Vh, dh, leak, thr, i == 0, sh)
+        for c in range(C):
+            acc = np.float32(0.0)
+            for k in range(H):
+                acc += np.float32(sh[k]) * w2[k, c]
+            do[c] = acc
+        _layer_step(Vo, do, leak, thr, i == 0, so)
+        hid[:, i] = sh
+        out[:, i] = so
+
+
 @nb.njit(cache=True, parallel=True)
 def _counts(W1, W2, X, leak, thr):
     P, H = W1.shape
@@ -78,55 +104,21 @@ def _counts(W1, W2, X, leak, thr):
     counts = np.zeros((P, T, C), dtype=np.int32)
     for job in nb.prange(P * T):
         p, tr = job // T, job % T
-        Vh = np.zeros(H, dtype=np.float32)
-        Vo = np.zeros(C, dtype=np.float32)
-        sh = np.zeros(H, dtype=np.uint8)
-        so = np.zeros(C, dtype=np.uint8)
-        dh = np.zeros(H, dtype=np.float32)
-        do = np.zeros(C, dtype=np.float32)
-        for i in range(S):
-            x = np.float32(X[tr, i])
-            for k in range(H):
-                dh[k] = x * W1[p, k]
-            _layer_step(Vh, dh, leak, thr, i == 0, sh)
-            for c in range(C):
-                acc = np.float32(0.0)
-                for k in range(H):
-                    acc += np.float32(sh[k]) * W2[p, k, c]
-                do[c] = acc
-            _layer_step(Vo, do, leak, thr, i == 0, so)
-            for c in range(C):
-                counts[p, tr, c] += so[c]
+        hid = np.empty((H, S), dtype=np.uint8)
+        out = np.empty((C, S), dtype=np.uint8)
+        _trial(W1[p], W2[p], X[tr], leak, thr, hid, out)
+        for c in range(C):
+            counts[p, tr, c] = out[c].sum()
     return counts
 
 
 @nb.njit(cache=True)
 def _record(W1, W2, X, leak, thr):
-    H = W1.shape[0]
-    C = W2.shape[1]
     T, S = X.shape
-    hid = np.zeros((T, H, S), dtype=np.uint8)
-    out = np.zeros((T, C, S), dtype=np.uint8)
+    hid = np.zeros((T, W1.shape[0], S), dtype=np.uint8)
+    out = np.zeros((T, W2.shape[1], S), dtype=np.uint8)
     for tr in range(T):
-        Vh = np.zeros(H, dtype=np.float32)
-        Vo = np.zeros(C, dtype=np.float32)
-        sh = np.zeros(H, dtype=np.uint8)
-        so = np.zeros(C, dtype=np.uint8)
-        dh = np.zeros(H, dtype=np.float32)
-        do = np.zeros(C, dtype=np.float32)
-        for i in range(S):
-            x = np.float32(X[tr, i])
-            for k in range(H):
-                dh[k] = x * W1[k]
-            _layer_step(Vh, dh, leak, thr, i == 0, sh)
-            for c in range(C):
-                acc = np.float32(0.0)
-                for k in range(H):
-                    acc += np.float32(sh[k]) * W2[k, c]
-                do[c] = acc
-            _layer_step(Vo, do, leak, thr, i == 0, so)
-            hid[tr, :, i] = sh
-            out[tr, :, i] = so
+        _trial(W1, W2, X[tr], leak, thr, hid[tr], out[tr])
     return hid, out
 
 
