@@ -275,15 +275,6 @@ def test_spikenetopt_recipe_finds_the_true_genes_of_a_smooth_problem():
         assert ga.best_loss < 0.01
 
 
-@pytest.mark.parametrize("name", ["spikeopt.optimizers.operators", "spikeopt.optimizers.ga"])
-def test_docstring_examples(name):
-    import doctest
-    import importlib
-
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_rank_selection_can_reproduce_evolutionary_jl_as_shipped():
     # Evolutionary.jl's own test: ranklinear(2.0) on fitness [1, 2] returns [2, 2]
     sel = RankSelection(pressure=2.0, variant="evolutionary_jl")

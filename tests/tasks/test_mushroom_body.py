@@ -8,8 +8,6 @@ test_mushroom_body_faithful.py.
 
 from __future__ import annotations
 
-import doctest
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -46,13 +44,6 @@ def seeds(n, base=0):
 
 
 # -- glyphs ------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["spikeopt.tasks.glyphs", "spikeopt.tasks.mushroom_body"])
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name),
-                             optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.failed == 0
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_generated_glyphs_have_the_classes_of_the_real_set(seed):
     images, labels, sets = glyphs.generate_glyphs(seed)

@@ -4,14 +4,13 @@ exactly), with their statistics; the default behaviour is unchanged."""
 
 from __future__ import annotations
 
-import doctest
 import pickle
 
 import numpy as np
 import pytest
 
 from spikeopt.errors import InvalidParameterError
-from spikeopt.optimizers import MicrobialGA, microbial
+from spikeopt.optimizers import MicrobialGA
 from spikeopt.params import ParameterSpace
 
 SPACE6 = ParameterSpace({f"g{i}": (0.0, 1.0) for i in range(6)})
@@ -31,9 +30,6 @@ def steady(seed=0, **kw):
     opts.update(kw)
     return MicrobialGA(SPACE6, seed=seed, **opts)
 
-
-def test_docstring_example():
-    assert doctest.testmod(microbial).failed == 0
 
 
 def test_default_behaviour_is_the_generational_ga_as_before():
