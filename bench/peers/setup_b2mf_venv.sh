@@ -14,16 +14,9 @@ root="$(cd "$here/../.." && pwd)"
 venv="${1:-$root/.venv-b2mf}"
 py="${PYTHON:-python3}"
 
-case "$(cd "$(dirname "$venv")" 2>/dev/null && pwd)/$(basename "$venv")" in
-  "$root/.venv") echo "refusing to install the peer stack into spikeopt's own venv" >&2; exit 2;;
-esac
-
-if [ ! -x "$venv/bin/python" ]; then
-  "$py" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip setuptools wheel
-"$venv/bin/python" -m pip install --quiet -r "$here/b2mf-requirements.txt"
-"$venv/bin/python" - <<'PY'
+. "$here/_venv.sh"
+peer_venv "$venv" "$py" -r "$here/b2mf-requirements.txt"
+"$PEER_PY" - <<'PY'
 import warnings
 warnings.filterwarnings("ignore")
 import brian2, brian2modelfitting, nevergrad, numpy

@@ -9,20 +9,12 @@
 # PYTHON selects the interpreter (default python3.11).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 venv="${1:-$here/.venv-netpyne}"
 py="${PYTHON:-python3.11}"
 
-case "$(cd "$(dirname "$venv")" 2>/dev/null && pwd)/$(basename "$venv")" in
-  "$root/.venv") echo "refusing to install the peer stack into spikeopt's own venv" >&2; exit 2;;
-esac
-
-if [ ! -x "$venv/bin/python" ]; then
-  "$py" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip setuptools wheel
-"$venv/bin/python" -m pip install --quiet -r "$here/netpyne-requirements.txt"
-"$venv/bin/python" - <<'PY'
+. "$here/_venv.sh"
+peer_venv "$venv" "$py" -r "$here/netpyne-requirements.txt"
+"$PEER_PY" - <<'PY'
 import inspyred, netpyne, neuron
 from netpyne import sim, specs  # noqa: F401
 from neuron import h

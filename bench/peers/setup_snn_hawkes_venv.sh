@@ -11,18 +11,9 @@
 # PyPI's own x86_64 torch wheel is the multi-GB CUDA build.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 venv="${1:-$here/.venv-snn-hawkes}"
 py="${PYTHON:-python3.11}"
 
-case "$(cd "$(dirname "$venv")" 2>/dev/null && pwd)/$(basename "$venv")" in
-  "$root/.venv") echo "refusing to install the peer stack into spikeopt's own venv" >&2; exit 2;;
-esac
-
-if [ ! -x "$venv/bin/python" ]; then
-  "$py" -m venv "$venv"
-fi
-"$venv/bin/python" -m pip install --quiet --upgrade pip setuptools wheel
 
 extra=()
 local_wheel=""
@@ -32,8 +23,9 @@ done
 if [ -z "$local_wheel" ]; then
   extra=(--extra-index-url "${TORCH_CPU_INDEX:-https://download.pytorch.org/whl/cpu}")
 fi
-"$venv/bin/python" -m pip install --quiet ${extra[@]+"${extra[@]}"} -r "$here/snn_hawkes-requirements.txt"
-"$venv/bin/python" - <<'PY'
+. "$here/_venv.sh"
+peer_venv "$venv" "$py" ${extra[@]+"${extra[@]}"} -r "$here/snn_hawkes-requirements.txt"
+"$PEER_PY" - <<'PY'
 import warnings
 warnings.filterwarnings("ignore", message="Could not import matplotlib")
 import cma, numpy, torch
