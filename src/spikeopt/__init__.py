@@ -4,8 +4,9 @@ The public surface is listed in ``__all__`` and pinned by
 ``tests/test_exported_members.py``.
 """
 
-from . import hawkes, io, metrics, models, network, optimizers, stimuli
+from . import backends, hawkes, io, metrics, models, network, optimizers, stimuli
 from ._version import __version__
+from .backends import simulate
 from .errors import (
     ConfigError,
     InvalidParameterError,
@@ -18,7 +19,7 @@ from .fitting import fit
 from .network import Network
 from .params import Parameter, ParameterSpace
 from .run import Result, optimize, resume
-from .simulation import NetworkResult, SimResult, simulate
+from .simulation import NetworkResult, SimResult
 from .spikes import SpikeTrains
 from .validation import ValidationReport, validate
 
@@ -38,6 +39,7 @@ __all__ = [
     "UnknownNameError",
     "ValidationReport",
     "__version__",
+    "backends",
     "fit",
     "hawkes",
     "io",

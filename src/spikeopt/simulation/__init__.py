@@ -55,6 +55,10 @@ class SimResult:
     n_candidates, n_sweeps : int
     t_stop : float
         Simulated duration in ms.
+    reasons : ndarray of str, shape (P,), or None
+        Why each candidate failed (``""`` where it did not), from backends that
+        run candidates in their own processes (a crash, a timeout, an error);
+        None from the numba engine (whose only failure is divergence).
     """
 
     spikes: SpikeTrains
@@ -65,6 +69,7 @@ class SimResult:
     n_candidates: int
     n_sweeps: int
     t_stop: float
+    reasons: np.ndarray | None = None
 
     @property
     def failed_candidates(self) -> np.ndarray:
