@@ -9,7 +9,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "spikeopt._rng",
+    "spikeopt._rng", "spikeopt.simulation", "spikeopt.backends", "spikeopt.backends.base",
     "spikeopt.network", "spikeopt.network.spec", "spikeopt.network.library",
     "spikeopt.network.prng", "spikeopt.objectives.network",
     "spikeopt.fitting.schema", "spikeopt.fitting.summary", "spikeopt.fitting.scaffold",

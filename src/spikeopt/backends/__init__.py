@@ -68,8 +68,9 @@ def simulate(model, params=None, stimulus=None, *, backend="numba",
 
     Parameters beyond the engine's
     -------------------------------
-    backend : str or Simulator
-        ``"numba"`` (default), ``"brian2"``, ``"nest"``, ``"neuron"``, ``"fake"``.
+    backend : str, Simulator or mapping
+        ``"numba"`` (default), ``"brian2"``, ``"nest"``, ``"neuron"``, ``"fake"``;
+        or a config's ``{name, workers, timeout_s, options}`` (keys as below).
     backend_options : dict, optional
         Keywords of the backend's constructor (e.g. Brian2's ``target``).
     workers : int, optional
@@ -86,7 +87,17 @@ def simulate(model, params=None, stimulus=None, *, backend="numba",
     >>> res.spikes.counts().tolist(), res.reasons.tolist()
     ([0, 0], ['', ''])
     """
-    if (isinstance(backend, str) and backend == "numba" and not backend_options):
+    if isinstance(backend, Mapping):  # a config's backend section
+        spec = dict(backend)
+        backend = spec.pop("name", "numba")
+        backend_options = {**spec.pop("options", {}), **dict(backend_options or {})}
+        workers = spec.pop("workers", workers)
+        timeout_s = spec.pop("timeout_s", timeout_s)
+        if spec:
+            raise InvalidParameterError(
+                f"Unknown backend key(s) {sorted(spec)}; allowed: name, workers, timeout_s, "
+                "options.")
+    if isinstance(backend, str) and backend == "numba" and not backend_options:
         return _numba_simulate(model, params, stimulus, dt=dt, t_stop=t_stop, record_v=record_v,
                                v_every=v_every, initial=initial, **options)
     name = backend if isinstance(backend, str) else getattr(backend, "name", "?")

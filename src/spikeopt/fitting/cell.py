@@ -59,7 +59,7 @@ def build_objective(cfg: dict, rec=None) -> CellObjective:
     return CellObjective(cfg["model"], train.current_pA, train.spikes, train.dt_ms, terms,
                          fixed=cfg["fixed"], sim_dt_ms=cfg["simulation"].get("dt_ms"),
                          voltage_mV=train.voltage_mV if any(t.needs_voltage for t in terms)
-                         else None, multi_objective=multi)
+                         else None, multi_objective=multi, backend=cfg["backend"])
 
 
 def build_space(cfg: dict) -> ParameterSpace:
@@ -148,12 +148,13 @@ def _target(rec) -> SpikeTrains:
 
 def simulate_best(cfg: dict, params: dict, rec):
     """The best model under every sweep of the recording, with its voltage."""
-    from ..simulation import simulate
+    from ..backends import simulate
 
     dt = cfg["simulation"].get("dt_ms") or rec.dt_ms
     step = max(int(round(rec.dt_ms / dt)), 1)
     stim = Stimulus(np.atleast_2d(rec.current_pA), rec.dt_ms)
-    return simulate(cfg["model"], params, stim, dt=dt, record_v=True, v_every=step)
+    return simulate(cfg["model"], params, stim, dt=dt, record_v=True, v_every=step,
+                    backend=cfg.get("backend", "numba"))
 
 
 def _delta(cfg: dict) -> float:

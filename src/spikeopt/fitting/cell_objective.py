@@ -15,9 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from .. import models as _models
+from ..backends import simulate
 from ..errors import ConfigError, InvalidParameterError
 from ..objectives import Term
-from ..simulation import simulate
+from ..run import Losses
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
 
@@ -46,12 +47,16 @@ class CellObjective:
         Recorded voltage (needed by the ``voltage`` term).
     multi_objective : bool
         Return (P, M) with one column per term instead of their weighted sum.
+    backend : str or mapping, optional
+        The simulator (see :func:`spikeopt.simulate`): ``"numba"`` (default) or a
+        config's ``{name, workers, timeout_s, options}``.
     """
 
     def __init__(self, model, current_pA, target: SpikeTrains, data_dt_ms: float, terms,
                  *, fixed=None, sim_dt_ms: float | None = None, voltage_mV=None,
-                 multi_objective: bool = False):
+                 multi_objective: bool = False, backend="numba"):
         self.model = _models.get(model)
+        self.backend = backend
         self.current = np.atleast_2d(np.asarray(current_pA, dtype=np.float64))
         self.data_dt = float(data_dt_ms)
         self.sim_dt = float(sim_dt_ms or data_dt_ms)
@@ -127,11 +132,14 @@ class CellObjective:
         full = {k: np.full(P, float(v)) for k, v in self.fixed.items()}
         full.update({k: np.asarray(v, dtype=np.float64) for k, v in params.items()})
         return simulate(self.model, full, stimulus or self.stimulus, dt=self.sim_dt,
-                        record_v=record_v, v_every=self.v_step)
+                        record_v=record_v, v_every=self.v_step, backend=self.backend)
 
     def __call__(self, params: Mapping[str, np.ndarray]) -> np.ndarray:
         res = self.simulate(params, record_v=self.needs_v)
         cols = [t.evaluate(res, self) for t in self.terms]
         L = np.stack(cols, axis=1)
         L[res.failed_candidates] = np.nan  # the runner records these as failed
-        return L if self.multi else L.sum(axis=1)
+        L = L if self.multi else L.sum(axis=1)
+        if res.reasons is not None and any(res.reasons):  # a crash, timeout or error
+            return Losses(L, [f"simulation: {r}" if r else "" for r in res.reasons])
+        return L

@@ -29,12 +29,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from ..backends import simulate
 from ..errors import ConfigError, InvalidParameterError
 from ..network import Network
 from ..objectives import NetworkTarget, NetworkTerm
 from ..params import Parameter, ParameterSpace
 from ..run import Losses
-from ..simulation import simulate
 
 __all__ = ["NetworkProblem", "leaf_unit", "unit_factor"]
 
@@ -89,6 +89,9 @@ class NetworkProblem:
     simulation : mapping, optional
         Further keywords of :func:`spikeopt.simulate` (``max_rate_hz``,
         ``silence_ms``, ``rate_window_ms``...).
+    backend : str or mapping, optional
+        The simulator: ``"numba"`` (default) or a config's ``{name, workers,
+        timeout_s, options}`` (see docs/backends.md).
     """
 
     takes_seeds = True
@@ -96,8 +99,9 @@ class NetworkProblem:
     def __init__(self, network, fit: Mapping, terms: Sequence, *, target=None,
                  t_stop_ms: float, dt_ms: float = 0.1, n_seeds: int = 1,
                  common_random_numbers: bool | str = False, multi_objective: bool = False,
-                 simulation: Mapping | None = None):
+                 simulation: Mapping | None = None, backend="numba"):
         self.network = Network.from_dict(network)
+        self.backend = backend
         spec, self.factors = {}, {}
         for path, bounds in dict(fit).items():
             self.network.check_path(path)
@@ -161,7 +165,7 @@ class NetworkProblem:
                for k, v in params.items()}
         opts = {"record": self.populations, **self.simulation, **options}
         return simulate(self.network, rep, t_stop=self.t_stop, dt=self.dt,
-                        seed=self._streams(seeds), **opts)
+                        seed=self._streams(seeds), backend=self.backend, **opts)
 
     def __call__(self, params: Mapping, *, seeds) -> Losses:
         """(P,) or (P, M) losses, with the simulation's reason for every candidate

@@ -50,7 +50,7 @@ def build_network_problem(cfg: dict) -> NetworkProblem:
                           target=target, t_stop_ms=t_stop, dt_ms=dt, n_seeds=n_seeds,
                           common_random_numbers=crn,
                           multi_objective=bool(cfg["objective"].get("multi_objective", False)),
-                          simulation=sim)
+                          simulation=sim, backend=cfg["backend"])
 
 
 register_objective_factory(KIND, build_network_problem)
@@ -100,7 +100,7 @@ def _outcome(cfg: dict, result, problem: NetworkProblem) -> Outcome:
              for i in range(K)]
     one = NetworkProblem(net, cfg["fit"], problem.terms, target=problem.target,
                          t_stop_ms=problem.t_stop, dt_ms=problem.dt, multi_objective=True,
-                         simulation=problem.simulation)
+                         simulation=problem.simulation, backend=problem.backend)
     losses = one(params, seeds=seeds).F
     res = one.simulate(params, seeds)
     scores = {"validation_seeds": K, "terms": {}}

@@ -39,7 +39,7 @@ from ..errors import ConfigError
 from ..objectives import METRICS, NETWORK_METRICS
 
 __all__ = ["CellConfig", "NetworkConfig", "TaskConfig", "CONFIGS", "parse", "json_schema", "err",
-           "OPTIMIZERS", "EXECUTORS"]
+           "OPTIMIZERS", "EXECUTORS", "BACKEND_NAMES"]
 
 OPTIMIZERS = ("ga", "microbial", "cmaes", "de", "nsga2", "random")
 EXECUTORS = ("serial", "processes", "dask")
@@ -92,6 +92,22 @@ class Executor(_Section):
     address: str | None = Field(None, description="a running Dask scheduler (dask only)")
 
 
+BACKEND_NAMES = ("numba", "brian2", "nest", "neuron")
+
+
+class Backend(_Section):
+    """The simulator that runs the candidates (see docs/backends.md): the numba
+    engine (default) or a reference simulator. Per-candidate simulators (NEST,
+    NEURON) run ``workers`` processes, each candidate at most ``timeout_s``."""
+
+    name: Literal[BACKEND_NAMES] = "numba"  # type: ignore[valid-type]
+    workers: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None, description="worker processes of NEST/NEURON (default: CPU count; 0: in-process)")
+    timeout_s: PositiveNumber | None = Field(600.0, description="per candidate (s)")
+    options: dict[str, Any] = Field({}, description="the backend's own options, e.g. "
+                                                      "Brian2's target")
+
+
 class Bounds(_Section):
     """A fitted number's range, in the unit of what it sets. ``[low, high]`` is
     short for ``{low, high}``."""
@@ -131,17 +147,18 @@ class _Common(_Section):
     budget: _or(Budget, {"type": "integer", "minimum": 1, "description": "evaluations"}) = \
         Field(default_factory=lambda: Budget(evaluations=800))
     executor: _or(Executor, {"enum": list(EXECUTORS)}) = Field(default_factory=Executor)
+    backend: _or(Backend, {"enum": list(BACKEND_NAMES)}) = Field(default_factory=Backend)
     fit: dict[str, _BOUNDS] = Field(
         description="fitted numbers with their bounds, in the unit of what they set")
 
     @model_validator(mode="before")
     @classmethod
     def _shorthands(cls, data):
-        """``optimizer: cmaes``, ``executor: dask`` and ``budget: 800``."""
+        """``optimizer: cmaes``, ``executor: dask``, ``backend: nest`` and ``budget: 800``."""
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for key in ("optimizer", "executor"):
+        for key in ("optimizer", "executor", "backend"):
             if isinstance(data.get(key), str):
                 data[key] = {"name": data[key]}
         b = data.get("budget")

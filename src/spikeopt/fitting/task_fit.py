@@ -67,6 +67,10 @@ def check_task_config(cfg: dict, base: Path) -> dict:
     from ..errors import ConfigError, InvalidParameterError, UnknownNameError
     from .config import check_optimizer
 
+    if cfg["backend"]["name"] != "numba":
+        raise err("backend", f"the task {cfg['task']['name']!r} runs its own compiled network "
+                             f"on the numba engine; allowed: 'numba'. Got "
+                             f"{cfg['backend']['name']!r}.")
     data = cfg["task"].get("data")
     if isinstance(data, str):  # a data file, relative to the config's folder
         cfg["task"]["data"] = str((base / data).resolve())

@@ -181,7 +181,7 @@ def simulate(model, params=None, stimulus=None, *, dt: float = 0.1,
     >>> res = simulate("izhikevich", {"a": [0.02, 0.1], "b": 0.2, "c": -65.0, "d": [8.0, 2.0]},
     ...                stimuli.step(10.0, duration=200.0, t_on=20.0), dt=0.1)
     >>> res.spikes.counts().tolist()  # regular spiking vs fast spiking
-    [6, 17]
+    [5, 24]
     """
     if isinstance(model, Network) or (isinstance(model, dict) and "populations" in model):
         if stimulus is not None:
