@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import metrics
-from .. import models as _models
 from ..objectives import Term
 from ..params import Parameter, ParameterSpace
 from ..run import register_objective_factory
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
+from .cell_models import cell_model
 from .cell_objective import CellObjective
 from .problems import Built, Outcome, register_problem
 
@@ -63,7 +63,7 @@ def build_objective(cfg: dict, rec=None) -> CellObjective:
 
 
 def build_space(cfg: dict) -> ParameterSpace:
-    model = _models.get(cfg["model"])
+    model = cell_model(cfg["model"])
     spec = {}
     for name, b in cfg["fit"].items():
         unit = model.parameters[name].unit
@@ -103,7 +103,7 @@ class CellProblem:
         """Score the best parameters on every sweep; write the run folder's files."""
         rec = built.context if built is not None else load_data(cfg)
         out = Path(cfg["output"])
-        model = _models.get(cfg["model"])
+        model = cell_model(cfg["model"])
         best = {k: float(v) for k, v in result.best_params.items()}
         params = {**{k: float(v) for k, v in cfg["fixed"].items()}, **best}
         (out / "best_params.json").write_text(json.dumps({
@@ -153,7 +153,7 @@ def simulate_best(cfg: dict, params: dict, rec):
     dt = cfg["simulation"].get("dt_ms") or rec.dt_ms
     step = max(int(round(rec.dt_ms / dt)), 1)
     stim = Stimulus(np.atleast_2d(rec.current_pA), rec.dt_ms)
-    return simulate(cfg["model"], params, stim, dt=dt, record_v=True, v_every=step,
+    return simulate(cell_model(cfg["model"]), params, stim, dt=dt, record_v=True, v_every=step,
                     backend=cfg.get("backend", "numba"))
 
 

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .. import models as _models
 from ..backends import simulate
 from ..errors import ConfigError, InvalidParameterError
 from ..objectives import Term
 from ..run import Losses
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
+from .cell_models import cell_model
 
 __all__ = ["CellObjective"]
 
@@ -30,7 +30,7 @@ class CellObjective:
 
     Parameters
     ----------
-    model : str or Model
+    model : str, Model, or a config's model mapping (equations or a NEURON cell)
     current_pA : array (S, T)
         Injected current of each training sweep, sampled every ``data_dt_ms``.
     target : SpikeTrains
@@ -55,7 +55,8 @@ class CellObjective:
     def __init__(self, model, current_pA, target: SpikeTrains, data_dt_ms: float, terms,
                  *, fixed=None, sim_dt_ms: float | None = None, voltage_mV=None,
                  multi_objective: bool = False, backend="numba"):
-        self.model = _models.get(model)
+        self.model_spec = model
+        self.model = cell_model(model)
         self.backend = backend
         self.current = np.atleast_2d(np.asarray(current_pA, dtype=np.float64))
         self.data_dt = float(data_dt_ms)
@@ -89,6 +90,17 @@ class CellObjective:
         self.t_stop = self.stimulus.duration
         if target.t_stop is None:
             self.target = SpikeTrains(target.times, target.offsets, t_stop=self.t_stop)
+
+    def __getstate__(self):  # a generated or imported model is rebuilt from its spec
+        state = dict(self.__dict__)
+        if isinstance(self.model_spec, Mapping):
+            state["model"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.model is None:
+            self.model = cell_model(self.model_spec)
 
     def tiled_target(self, P: int) -> SpikeTrains:
         """The S target sweeps repeated for P candidates (candidate-major rows)."""

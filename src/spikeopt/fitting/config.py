@@ -66,18 +66,21 @@ def validate_config(cfg: Mapping, *, base_dir: Path | None = None) -> dict:
 
 
 def _check_cell_config(cfg: dict, base: Path) -> dict:
-    from .. import models
     from ..objectives import Term
+    from .cell_models import cell_model, resolve_paths
 
     data = cfg["data"]
     data["path"] = str((base / data["path"]).resolve())
     overlap = set(data["train_sweeps"]) & set(data["test_sweeps"])
     if overlap:
         raise err("data.test_sweeps", f"sweeps {sorted(overlap)} are also training sweeps")
-    try:
-        model = models.get(cfg["model"])
-    except KeyError as exc:
-        raise err("model", str(exc)) from None
+    cfg["model"] = resolve_paths(cfg["model"], base)
+    model = cell_model(cfg["model"])
+    if isinstance(cfg["model"], dict) and "neuron" in cfg["model"]:
+        if cfg["backend"]["name"] not in ("numba", "neuron"):
+            raise err("backend", f"a NEURON cell runs on the 'neuron' backend; got "
+                                 f"{cfg['backend']['name']!r}")
+        cfg["backend"]["name"] = "neuron"  # the only simulator that can run it
     for name in cfg["fixed"]:
         if name not in model.parameters:
             raise err(f"fixed.{name}", f"model {model.name!r} has no such parameter; "

@@ -212,12 +212,51 @@ class CellReport(_Section):
     validation: bool = True
 
 
+class EquationParameter(_Section):
+    unit: str
+    default: Number
+    low: Number | None = None
+    high: Number | None = None
+    log: bool = False
+
+
+class EquationModel(_Section):
+    """A model from equation strings (docs/models.md)."""
+
+    name: str = "equations"
+    equations: str = Field(description="dX/dt = expr : unit lines; v (mV) first")
+    threshold: str
+    reset: str = ""
+    refractory: Number | str | None = Field(None, description="ms, or an expression in ms")
+    parameters: dict[str, EquationParameter]
+    current: str = "I"
+    current_unit: str = "pA"
+    init: dict[str, Number | str] = {}
+
+
+class CellModel(_Section):
+    """``equations: ...`` or ``neuron: {file, template, mod_dir, args, ...}``."""
+
+    equations: EquationModel | None = None
+    neuron: dict[str, Any] | None = Field(
+        None, description="a hoc/py cell with .mod files, run by the neuron backend "
+                          "(docs/neuron_import.md)")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.equations is None) == (self.neuron is None):
+            raise ValueError("give exactly one of 'equations' or 'neuron'")
+        return self
+
+
 class CellConfig(_Common):
     """``kind: cell`` (the default): a model fitted to recorded sweeps."""
 
     kind: Literal["cell"] = "cell"
     data: Data
-    model: str = Field(description="a spikeopt model name (spikeopt.models.available())")
+    model: str | CellModel = Field(
+        description="a spikeopt model name (spikeopt.models.available()), a model from "
+                    "equations, or a NEURON cell")
     fixed: dict[str, Number] = Field({}, description="model parameters set, not fitted")
     objective: CellObjective = Field(
         default_factory=lambda: CellObjective(metric="gamma_factor", delta_ms=2.0))

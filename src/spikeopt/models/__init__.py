@@ -13,13 +13,14 @@ from __future__ import annotations
 from ..errors import InvalidParameterError, UnknownNameError
 from .adex import ADEX
 from .base import Model
+from .equations import from_equations
 from .hh import HH
 from .izhikevich import IZHIKEVICH, IZHIKEVICH2007
 from .lif import LIF
 from .presets import PRESETS, get_preset
 from .traub_miles import TRAUB_MILES
 
-__all__ = ["Model", "available", "get", "register", "get_preset", "PRESETS"]
+__all__ = ["Model", "available", "get", "register", "get_preset", "PRESETS", "from_equations"]
 
 _REGISTRY: dict[str, Model] = {
     m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX, HH, TRAUB_MILES)

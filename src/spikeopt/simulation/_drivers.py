@@ -22,7 +22,7 @@ from ..models.lif import _step as _lif
 from ..models.traub_miles import _step as _tm
 from ._engine import drive_inline
 
-__all__ = ["DRIVERS"]
+__all__ = ["DRIVERS", "register_driver"]
 
 
 # numba cannot see that these wrappers inline the driver and the model steps
@@ -98,3 +98,9 @@ DRIVERS = {
     _hh: (_hh_p, _hh_s),
     _tm: (_tm_p, _tm_s),
 }
+
+
+def register_driver(step, parallel, serial) -> None:
+    """Use ``parallel`` / ``serial`` (wrappers like those above) to simulate ``step``:
+    the hook for models compiled at run time (:mod:`spikeopt.models.equations`)."""
+    DRIVERS[step] = (parallel, serial)
