@@ -14,7 +14,7 @@ from ..params import Parameter, ParameterSpace
 from ..run import register_objective_factory
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
-from .cell_models import cell_model
+from .cell_models import cell_model, model_label
 from .cell_objective import CellObjective
 from .problems import Built, Outcome, register_problem
 
@@ -93,7 +93,7 @@ class CellProblem:
     optimizer_defaults = {"cmaes": {"restarts": 1000}}  # CMA-ES restarts (IPOP) until the budget
 
     def title(self, cfg: dict) -> str:
-        return f"spikeopt fit: {cfg['model']}"
+        return f"spikeopt fit: {model_label(cfg['model'])}"
 
     def build(self, cfg: dict) -> Built:
         rec = load_data(cfg)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .cell_models import model_label
 from .config import load_config
 from .engine import run_config, terminator, watchers
 from .problems import get_problem
@@ -27,7 +28,7 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     cfg = load_config(config)
     kind = get_problem(cfg)
     built = kind.build(cfg)
-    desc = f"fit {cfg['model']}" if cfg["kind"] == "cell" else f"fit {cfg['kind']}"
+    desc = f"fit {model_label(cfg['model'])}" if cfg["kind"] == "cell" else f"fit {cfg['kind']}"
     defaults = {**kind.optimizer_defaults}
     for name, opts in (built.optimizer_defaults or {}).items():
         defaults[name] = {**defaults.get(name, {}), **opts}

@@ -11,6 +11,8 @@ import math
 import re
 from pathlib import Path
 
+from .cell_models import model_label
+
 __all__ = ["describe_objective", "describe_optimizer", "describe_budget", "describe_target",
            "describe_stop", "summary_card"]
 
@@ -169,7 +171,7 @@ def describe_target(cfg: dict) -> str:
     if kind == "cell":
         d = cfg["data"]
         test = f", held-out sweeps {d['test_sweeps']}" if d.get("test_sweeps") else ""
-        return (f"the <b>{html.escape(cfg['model'])}</b> model to the recording "
+        return (f"the <b>{html.escape(model_label(cfg['model']))}</b> model to the recording "
                 f"<code>{html.escape(Path(d['path']).name)}</code> (training sweeps "
                 f"{d['train_sweeps']}{test})")
     if kind == "network":
