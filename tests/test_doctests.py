@@ -10,6 +10,7 @@ import pytest
 
 MODULES = [
     "spikeopt._rng", "spikeopt.simulation", "spikeopt.backends", "spikeopt.backends.base",
+    "spikeopt.backends.neuron", "spikeopt.backends._neuron_cells", "spikeopt.export.nest",
     "spikeopt.network", "spikeopt.network.spec", "spikeopt.network.library",
     "spikeopt.network.prng", "spikeopt.objectives.network",
     "spikeopt.fitting.schema", "spikeopt.fitting.summary", "spikeopt.fitting.scaffold",

@@ -21,12 +21,12 @@ from ..errors import InvalidParameterError
 from ..network.spec import Network
 from ..simulation import simulate as _numba_simulate
 from ..stimuli import Stimulus
-from .base import PerCandidate, Simulator, available, get, register
+from .base import PerCandidate, Simulator, available, get, int_seed, register
 from .results import join_cells, join_networks
-from .workers import Task, call, run_tasks
+from .workers import Task, call, close_workers, run_tasks
 
 __all__ = ["Simulator", "PerCandidate", "available", "get", "register", "simulate",
-           "DEFAULT_TIMEOUT_S"]
+           "int_seed", "close_workers", "DEFAULT_TIMEOUT_S"]
 
 DEFAULT_TIMEOUT_S = 600.0  # one candidate on a per-candidate backend (s)
 
@@ -50,13 +50,12 @@ def _candidate(params: Mapping | None, p: int) -> dict:
 
 
 def _seed_of(seed, generation: int, p: int):
-    """Candidate p's seed: the i-th of a per-candidate list, or a SeedSequence
-    derived from an int run seed as the runner derives it (an int for simulators)."""
-    s = candidate_sequence(int(seed), generation, p) if isinstance(seed, int | np.integer) \
-        else seed[p]
-    if isinstance(s, np.random.SeedSequence):
-        return int(s.generate_state(1)[0] % (2**31 - 2)) + 1  # NEST: 1 ... 2**31 - 1
-    return int(s)
+    """Candidate p's seed, as the numba engine takes it: the p-th of a per-candidate
+    list (int or SeedSequence, passed on as is), or the SeedSequence the runner
+    derives from an int run seed (backends that need an int use :func:`.base.int_seed`)."""
+    if isinstance(seed, int | np.integer):
+        return candidate_sequence(int(seed), generation, p)
+    return seed[p]
 
 
 def simulate(model, params=None, stimulus=None, *, backend="numba",
@@ -137,6 +136,9 @@ def simulate(model, params=None, stimulus=None, *, backend="numba",
 def _per_candidate(sim, backend, backend_options, model, params, stimulus, *, network, workers,
                    timeout_s, dt, t_stop, record_v, v_every, initial, **options):
     P = _n_candidates(params)
+    seed = options.get("seed")
+    if network and seed is not None and not isinstance(seed, int | np.integer):
+        P = max(P, len(seed))  # one network per seed, as on the engine
     if stimulus is not None and stimulus.per_candidate:
         P = max(P, stimulus.values.shape[0])
     if workers is None:

@@ -27,7 +27,19 @@ import numpy as np
 
 from ..errors import InvalidParameterError, UnknownNameError
 
-__all__ = ["Simulator", "PerCandidate", "available", "get", "register", "BACKENDS"]
+__all__ = ["Simulator", "PerCandidate", "available", "get", "register", "int_seed", "BACKENDS"]
+
+
+def int_seed(seed) -> int:
+    """An int in [1, 2**31 - 1] (NEST's rng_seed range) from a candidate's seed:
+    an int passes (checked), a SeedSequence gives its first word."""
+    if isinstance(seed, np.random.SeedSequence):
+        return int(seed.generate_state(1)[0] % (2**31 - 2)) + 1
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) \
+            and 1 <= int(seed) <= 2**31 - 1:
+        return int(seed)
+    raise InvalidParameterError(
+        f"A simulator seed must be an int in [1, 2**31 - 1] or a SeedSequence. Got {seed!r}.")
 
 
 @runtime_checkable

@@ -34,7 +34,7 @@ from ..spikes import SpikeTrains
 from ._nest_build import cell_plan, network_plan, network_reason
 from ._nest_map import model_reason
 from ._nest_plan import Plan, render_program, run_program, trains_from_events
-from .base import PerCandidate
+from .base import PerCandidate, int_seed
 from .results import cell_result, network_result
 
 __all__ = ["NestBackend", "Plan", "cell_plan", "network_plan", "render_program",
@@ -168,7 +168,7 @@ class NestBackend(PerCandidate):
         for r in record:
             if r not in names:
                 raise InvalidParameterError(f"record: unknown population {r!r}; allowed: {names}.")
-        plan = network_plan(net, params, dt=dt, t_stop=t_stop, seed=int(seed),
+        plan = network_plan(net, params, dt=dt, t_stop=t_stop, seed=int_seed(seed),
                             threads=self.threads, resolution_ms=self.resolution_ms)
         trains = self.run(plan)
         fail, fail_step = _early_stop(trains, dt, int(round(plan.t_stop / dt)), options)

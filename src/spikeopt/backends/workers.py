@@ -8,10 +8,13 @@ picklable result. A worker that dies (segfault, ``os._exit``) or runs past
 ``timeout_s`` is killed and replaced; its candidate is reported as failed with
 the reason (``"simulator crashed (exit code -11)"``, ``"timed out after 60 s"``)
 and the other candidates go on (NetPyNE issue #797 hangs forever instead).
+Idle workers stay alive for the next call with the same backend and options
+(a fit's next generation) and end at interpreter exit (:func:`close_workers`).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -23,7 +26,7 @@ from multiprocessing.connection import Connection, wait
 
 from ..errors import SimulationError
 
-__all__ = ["Task", "Outcome", "call", "run_tasks"]
+__all__ = ["Task", "Outcome", "call", "run_tasks", "close_workers"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,10 @@ def serve(read_fd: int, write_fd: int) -> None:  # pragma: no cover - child proc
         return
     tx.send("ready")
     while True:
-        task = rx.recv()
+        try:
+            task = rx.recv()
+        except EOFError:  # the parent is gone
+            return
         if task is None:
             return
         tx.send(call(backend, task))
@@ -153,10 +159,10 @@ def run_tasks(name: str, options: dict, tasks: Sequence[Task], *, workers: int,
         return [call(backend, t) for t in tasks]
     out: list[Outcome | None] = [None] * len(tasks)
     todo = list(range(len(tasks)))[::-1]
-    slots = [_Slot(name, options) for _ in range(min(workers, len(tasks)))]
+    key = (name, repr(sorted(options.items())))
+    slots = _take(key, name, options, min(workers, len(tasks)))
+    healthy = False
     try:
-        for s in slots:
-            s.wait_ready()
         for s in slots:
             if todo:
                 i = todo.pop()
@@ -197,7 +203,38 @@ def run_tasks(name: str, options: dict, tasks: Sequence[Task], *, workers: int,
                         slots[k] = _Slot(name, options)
                         slots[k].wait_ready()
                         slots[k].give(j, tasks[j])
+        healthy = True
     finally:
+        if healthy:  # idle, alive workers serve the next call (a fit's next generation)
+            _IDLE.setdefault(key, []).extend(
+                s for s in slots if s.task is None and s.proc.poll() is None)
+        else:  # interrupted: nothing is left in an unknown state
+            for s in slots:
+                s.kill()
+    return out  # type: ignore[return-value]
+
+
+# idle workers by (backend, options): reused across calls, closed at exit
+_IDLE: dict[tuple, list[_Slot]] = {}
+
+
+def _take(key, name: str, options: dict, n: int) -> list[_Slot]:
+    idle = [s for s in _IDLE.pop(key, []) if s.proc.poll() is None]
+    slots, spare = idle[:n], idle[n:]
+    if spare:
+        _IDLE[key] = spare
+    fresh = [_Slot(name, options) for _ in range(n - len(slots))]
+    for s in fresh:
+        s.wait_ready()
+    return slots + fresh
+
+
+def close_workers() -> None:
+    """End every idle worker process (also done at interpreter exit)."""
+    for slots in _IDLE.values():
         for s in slots:
             s.close()
-    return out  # type: ignore[return-value]
+    _IDLE.clear()
+
+
+atexit.register(close_workers)
