@@ -1,5 +1,7 @@
-"""Self-checks of the Brian2 network reference (tests/network/brian2_reference.py)
-against hand-computed expectations; independent of spikeopt's network code."""
+"""Self-checks of the Brian2 rendering of network descriptions (spikeopt.backends.brian2,
+through tests/network/brian2_reference.py) against hand-computed expectations: PSP
+shapes, delays, reset order, STDP pairs, connector order, every model firing. The
+comparison with spikeopt's engine is the conformance suite (tests/backends/test_brian2.py)."""
 
 from __future__ import annotations
 
@@ -227,27 +229,3 @@ def test_every_model_builds_and_fires(model):
         v = r["state"]["P"]["v"][1]
         crossings = np.flatnonzero((v[1:] >= 10.0) & (v[:-1] < 10.0)) + 1
         np.testing.assert_allclose(t, crossings * dt, atol=1e-9)
-
-
-@pytest.mark.parametrize("model", sorted(MODELS))
-def test_unconnected_neurons_match_spikeopt_single_neuron_simulate(model):
-    """The model table (equations, parameter defaults, initial state, constant
-    current) against spikeopt's single-neuron simulator: identical spike times."""
-    from spikeopt import models, simulate
-
-    if model not in models.available():
-        pytest.skip(f"{model} is not registered in spikeopt.models")
-    dt = 0.025 if model == "hh" else 0.1
-    currents = {"lif": [250.0, 400.0], "izhikevich": [5.0, 10.0],
-                "izhikevich2007": [100.0, 300.0], "adex": [600.0, 900.0],
-                "hh": [50.0, 300.0], "traub_miles": [100.0, 1000.0]}.get(model, [300.0])
-    t_stop = 25.0 if model == "traub_miles" else 100.0
-    r = run_brian2({"populations": {"P": {"model": model, "size": len(currents),
-                                          "current": currents}}},
-                   t_stop_ms=t_stop, dt_ms=dt)
-    idx, t = r["spikes"]["P"]
-    n = int(round(t_stop / dt))
-    ours = simulate(model, {}, np.array([np.full(n, c) for c in currents]), dt=dt)
-    for s in range(len(currents)):
-        np.testing.assert_allclose(t[idx == s], ours.spikes[s], atol=1e-9)
-    assert t.size > 0
