@@ -31,6 +31,7 @@ from spikeopt import models, stimuli
 from spikeopt.backends.nest import NestBackend, network_plan
 from spikeopt.errors import InvalidParameterError, SimulationError
 from spikeopt.network import library
+from spikeopt.testing import backends as conformance
 
 # NEST is imported by the backend (after numba's threads start: see
 # spikeopt.backends.nest._openmp_first), never here at collection time
@@ -275,3 +276,22 @@ def test_seeded_runs_repeat_and_resolution_must_divide_dt(nest_backend):
             "lif", {}, stimuli.step(1.0, duration=1.0), dt=0.1, t_stop=None, record_v=False,
             v_every=1, initial=None)
     assert issubclass(SimulationError, RuntimeError)
+
+
+# The conformance suite (spikeopt.testing.backends), statistics: every case NEST can
+# run, in this process. One known difference is marked: on the small conductance
+# network, NEST's exact integration gives the I population an ISI CV of 0.52
+# against the engine's 0.42 (its rates agree): asserted as such, so a change shows.
+_NEST_KNOWN = {"net-lif-exp_conductance": r"I has ISI CV 0\.5\d* on 'nest', 0\.41\d* on"}
+
+
+@pytest.mark.parametrize("case", conformance.cases(), ids=str)
+def test_conformance_statistics(case):
+    why = conformance.unsupported("nest", case)
+    if why:
+        pytest.skip(f"NEST cannot run it: {why}")
+    if str(case) in _NEST_KNOWN:
+        with pytest.raises(AssertionError, match=_NEST_KNOWN[str(case)]):
+            conformance.check_statistics("nest", case, simulate_options={"workers": 0})
+        return
+    conformance.check_statistics("nest", case, simulate_options={"workers": 0})

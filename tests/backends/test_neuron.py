@@ -20,6 +20,7 @@ import spikeopt  # noqa: E402
 from spikeopt import stimuli  # noqa: E402
 from spikeopt.backends.neuron import NeuronCell, cell_from_config, compile_mechanisms  # noqa: E402
 from spikeopt.network import library  # noqa: E402
+from spikeopt.testing import backends as conformance  # noqa: E402
 
 DT = 0.025  # ms
 
@@ -358,3 +359,12 @@ def test_cell_config_with_an_imported_neuron_cell(files, tmp_path):
            "fit": {"soma.hh.gnabr": [0.1, 0.25]}}
     with pytest.raises(spikeopt.ConfigError, match=r"'fit.soma.hh.gnabr'"):
         validate_config(bad, base_dir=files)
+
+
+@pytest.mark.parametrize("case", conformance.cases(), ids=str)
+def test_conformance_statistics(case):
+    """The conformance suite's statistics for every case NEURON can run (hh)."""
+    why = conformance.unsupported("neuron", case)
+    if why:
+        pytest.skip(f"NEURON cannot run it: {why}")
+    conformance.check_statistics("neuron", case, simulate_options={"workers": 0})

@@ -2,7 +2,7 @@
 issue's example, result layout, seeding, per-candidate sizes, inputs (Poisson
 rate, NetStim regularity, release probability), early stops, recording and the
 spike-buffer overflow path. Spike-level agreement with Brian2 is in
-test_brian2_conformance.py."""
+tests/backends/test_brian2.py (the conformance suite of spikeopt.testing)."""
 
 from __future__ import annotations
 
