@@ -59,22 +59,44 @@ FAIL_NONE, FAIL_DIVERGED, FAIL_RUNAWAY, FAIL_SILENT = 0, 1, 2, 3
 _BIG = 1e30
 
 
-def _compiled(step):
-    """The model step as a function of its own (not inlined): inlining every model
-    into the kernel made LLVM vectorise none of them (measured 2.3x slower)."""
-    def run(st, pr, I, dt, spk):
-        return step(st, pr, I, dt, spk)
+# Each model step as a function of its own (not inlined): inlining every model into
+# the kernel made LLVM vectorise none of them (measured 2.3x slower). They are
+# written out one by one, not made by a factory: numba's disk cache keys a closure
+# by its name, line and signature only, so seven closures of one factory shared
+# one cache entry and a process could run another model's step.
+@njit(cache=True, error_model="numpy")
+def _run_lif(st, pr, I, dt, spk):
+    return _lif(st, pr, I, dt, spk)
 
-    return njit(cache=True, error_model="numpy")(run)
+
+@njit(cache=True, error_model="numpy")
+def _run_izh(st, pr, I, dt, spk):
+    return _step2003(st, pr, I, dt, spk)
 
 
-_run_lif = _compiled(_lif)
-_run_izh = _compiled(_step2003)
-_run_izh07 = _compiled(_step2007)
-_run_adex = _compiled(_adex)
-_run_hh = _compiled(_hh)
-_run_traub_miles = _compiled(_traub_miles)
-_run_izh_snnjl = _compiled(_izh_snnjl)
+@njit(cache=True, error_model="numpy")
+def _run_izh07(st, pr, I, dt, spk):
+    return _step2007(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_adex(st, pr, I, dt, spk):
+    return _adex(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_hh(st, pr, I, dt, spk):
+    return _hh(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_traub_miles(st, pr, I, dt, spk):
+    return _traub_miles(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_izh_snnjl(st, pr, I, dt, spk):
+    return _izh_snnjl(st, pr, I, dt, spk)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
