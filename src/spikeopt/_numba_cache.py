@@ -16,7 +16,8 @@ __all__ = ["drop_stale_cache", "MODEL_SOURCES"]
 
 _PKG = Path(__file__).resolve().parent
 MODEL_SOURCES = tuple(_PKG / "models" / f for f in (
-    "adex.py", "hh.py", "izhikevich.py", "lif.py", "traub_miles.py", "_math.py"))
+    "adex.py", "hh.py", "izhikevich.py", "lif.py", "traub_miles.py", "mat.py", "glif.py",
+    "adex_threshold.py", "_math.py"))
 
 
 def drop_stale_cache(module_file: str, sources) -> None:

@@ -12,6 +12,8 @@ import pytest
 
 pytest.importorskip("brian2", reason="Brian2 is the reference simulator (test extra)")
 
+from spikeopt.network import NETWORK_MODELS  # noqa: E402
+
 from .brian2_reference import MODELS, exp2_peak_factor, run_brian2  # noqa: E402
 
 DT = 0.1
@@ -214,7 +216,7 @@ def test_connector_rules_and_list_order():
     np.testing.assert_array_equal(r["weights"]["aa"], [0.3, 0.2, 0.1])
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", sorted(set(MODELS) & set(NETWORK_MODELS)))
 def test_every_model_builds_and_fires(model):
     currents = {"lif": 250.0, "izhikevich": 10.0, "izhikevich2007": 150.0, "adex": 800.0,
                 "hh": 300.0, "traub_miles": 1000.0}

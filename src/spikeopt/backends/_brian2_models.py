@@ -80,9 +80,11 @@ class B2Model:
     LIF's refractory counter) and ``state_units`` gives their units.
     ``time_params`` are parameters Brian2 needs as times (``t_ref``: second).
     ``rename`` maps parameter names Brian2 reserves (``cm``) to new ones.
-    ``update`` (traub_miles) returns the code of one whole step for dt in ms,
-    run in place of the state updater; ``equations`` then only declares.
-    ``upward_crossing``: the threshold compares with ``v_prev`` (v before the step).
+    ``update`` returns code for dt in ms, run each step at the state updater's
+    slot (``groups``, order 0): one whole step for traub_miles (``equations`` then
+    only declares), MAT's exact threshold decays, GLIF's refractory decay factors.
+    ``upward_crossing``: ``v_prev`` (v before the step) is kept, for a threshold
+    that compares with it or for GLIF's reset from the potential before the step.
     ``numeric_threshold``: the threshold compares with a number (``v >= 30``), so
     that with units it needs ``v/mV``; resets and thresholds without numbers are
     consistent in units as written (and are kept so: Brian2 rejects a statement
@@ -119,6 +121,45 @@ n = n + (alpha*(1.0 - n) - beta*n)*{mdt}
 v = v + Imem/C*{mdt}
 """
     return "I_in = {I}\n" + sub * 25
+
+
+def _mat_update(dt_ms: float) -> str:
+    """MAT's threshold components decay exactly over one step, as the kernel's
+    (``*=``: with units, Brian2 rejects ``H1 = ((H1/mV)*q)*mV``)."""
+    return f"H1 *= exp(-{dt_ms!r}/tau1)\nH2 *= exp(-{dt_ms!r}/tau2)"
+
+
+def _glif(R: bool, ASC: bool, A: bool) -> B2Model:
+    """GLIF1–5 (Teeter et al. 2018) as :mod:`spikeopt.models.glif` defines them:
+    forward Euler, everything held while refractory, the reset values those at the
+    end of t_ref (decay factors ``q*`` computed by the update, in both unit modes)."""
+    cur = "({I}) + I1 + I2" if ASC else "({I})"
+    eqs = [f"dv/dt = ({cur} - g_L*(v - E_L))/C/ms : 1 (unless refractory)"]
+    theta, reset, decays, state = "theta_inf", [], [], {"V": "v", "refractory_steps": None}
+    units = {"v": "mV"}
+    if R:
+        eqs += ["dtheta_s/dt = -b_s*theta_s/ms : 1 (unless refractory)", "q_s : 1"]
+        theta += " + theta_s"
+        reset += ["v = E_L + f_v*(v_prev - E_L) + delta_V",
+                  "theta_s = theta_s*q_s + delta_theta_s"]
+        decays.append("q_s = exp(-b_s*t_ref/ms)")
+        state["theta_s"], units["theta_s"] = "theta_s", "mV"
+    else:
+        reset.append("v = V_reset")
+    if ASC:
+        for j in (1, 2):
+            eqs += [f"dI{j}/dt = -k{j}*I{j}/ms : 1 (unless refractory)", f"q{j} : 1"]
+            reset.append(f"I{j} = A{j} + r{j}*I{j}*q{j}")
+            decays.append(f"q{j} = exp(-k{j}*t_ref/ms)")
+            state[f"I{j}"], units[f"I{j}"] = f"I{j}", "pA"
+    if A:
+        eqs.append("dtheta_v/dt = (a_v*(v - E_L) - b_v*theta_v)/ms : 1 (unless refractory)")
+        theta += " + theta_v"
+        state["theta_v"], units["theta_v"] = "theta_v", "mV"
+    code = "\n".join(decays)
+    return B2Model("\n".join(eqs), f"v > {theta}", "; ".join(reset), "t_ref",
+                   state=state, state_units=units, time_params=("t_ref",),
+                   upward_crossing=R, update=(lambda dt_ms: code) if code else None)
 
 
 MODELS: dict[str, B2Model] = {
@@ -172,6 +213,27 @@ MODELS: dict[str, B2Model] = {
         state={"V": "v", "m": "m", "h": "h", "n": "n"},
         state_units={"v": "mV", "m": "1", "h": "1", "n": "1"},
         upward_crossing=True, numeric_threshold=True, update=_traub_miles_update,
+    ),
+    "mat": B2Model(
+        """dv/dt = (E_L - v + R*({I})*1e-3)/tau_m/ms : 1
+           H1 : 1
+           H2 : 1""",
+        "v >= omega + H1 + H2", "H1 = H1 + alpha1; H2 = H2 + alpha2", "t_ref",
+        state={"v": "v", "H1": "H1", "H2": "H2", "refractory_steps": None},
+        state_units={"v": "mV", "H1": "mV", "H2": "mV"}, time_params=("t_ref",),
+        update=_mat_update,
+    ),
+    **{f"glif{n}": _glif(*flags) for n, flags in enumerate(
+        [(False, False, False), (True, False, False), (False, True, False),
+         (True, True, False), (True, True, True)], start=1)},
+    "adex_threshold": B2Model(
+        """dv/dt = (-g_L*(v - E_L) + g_L*Delta_T*exp((v - theta)/Delta_T) - w
+                    + ({I}))/C/ms : 1
+           dw/dt = (a*(v - E_L) - w)/tau_w/ms : 1
+           dtheta/dt = (V_T - theta)/tau_T/ms : 1""",
+        "v >= V_peak", "v = V_reset; w = w + b; theta = theta + delta_V_T",
+        state={"V": "v", "w": "w", "theta": "theta"},
+        state_units={"v": "mV", "w": "pA", "theta": "mV"},
     ),
 }
 

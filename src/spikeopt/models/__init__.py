@@ -3,7 +3,8 @@ step kernels, in a registry by name.
 
 >>> from spikeopt import models
 >>> models.available()
-['adex', 'hh', 'izhikevich', 'izhikevich2007', 'lif', 'traub_miles']
+['adex', 'adex_threshold', 'glif1', 'glif2', 'glif3', 'glif4', 'glif5', 'hh', 'izhikevich',
+ 'izhikevich2007', 'lif', 'mat', 'traub_miles']
 >>> models.get("adex").parameter("tau_w").unit
 'ms'
 """
@@ -12,18 +13,22 @@ from __future__ import annotations
 
 from ..errors import InvalidParameterError, UnknownNameError
 from .adex import ADEX
+from .adex_threshold import ADEX_THRESHOLD
 from .base import Model
 from .equations import from_equations
+from .glif import GLIF1, GLIF2, GLIF3, GLIF4, GLIF5
 from .hh import HH
 from .izhikevich import IZHIKEVICH, IZHIKEVICH2007
 from .lif import LIF
+from .mat import MAT
 from .presets import PRESETS, get_preset
 from .traub_miles import TRAUB_MILES
 
 __all__ = ["Model", "available", "get", "register", "get_preset", "PRESETS", "from_equations"]
 
 _REGISTRY: dict[str, Model] = {
-    m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX, HH, TRAUB_MILES)
+    m.name: m for m in (LIF, IZHIKEVICH, IZHIKEVICH2007, ADEX, HH, TRAUB_MILES, MAT, GLIF1,
+                        GLIF2, GLIF3, GLIF4, GLIF5, ADEX_THRESHOLD)
 }
 
 

@@ -6,6 +6,10 @@ chattering (CH), fast spiking (FS), low-threshold spiking (LTS), thalamo-cortica
 Naud et al. (2008), Table 1: AdEx tonic, adapting, initial bursting, bursting,
 irregular, transient and delayed patterns, each with the step current (pA)
 that shows the pattern.
+Kobayashi, Tsubo & Shinomoto (2009), Fig. 5B (the authors' MATLAB code and ModelDB
+226422): MAT regular spiking, intrinsic bursting, fast spiking and chattering
+(E_L = -65 mV, R = 50 MOhm, tau_m = 5 ms, tau1 = 10 ms, tau2 = 200 ms, t_ref = 2 ms,
+omega absolute), each with the 0.6 nA step of the figure.
 """
 
 from __future__ import annotations
@@ -55,17 +59,28 @@ _ADEX = {
 for _p in _ADEX.values():
     _p["V_peak"] = 0.0
 
+# Kobayashi et al. 2009 Fig. 5B; "current_pA" is the figure's step (0.6 nA)
+_MAT = {
+    "regular_spiking": dict(omega=-45.0, alpha1=30.0, alpha2=2.0),
+    "intrinsic_bursting": dict(omega=-46.0, alpha1=7.5, alpha2=1.5),
+    "fast_spiking": dict(omega=-55.0, alpha1=10.0, alpha2=0.2),
+    "chattering": dict(omega=-39.0, alpha1=-0.5, alpha2=0.4),
+}
+for _p in _MAT.values():
+    _p.update(E_L=-65.0, R=50.0, tau_m=5.0, tau1=10.0, tau2=200.0, t_ref=2.0, current_pA=600.0)
+
 PRESETS: dict[str, dict[str, dict[str, float]]] = {
     "izhikevich": _IZH2003,
     "izhikevich2007": _IZH2007,
     "adex": _ADEX,
+    "mat": _MAT,
 }
 
 
 def get_preset(model: str, pattern: str) -> dict[str, float]:
     """Parameters of a named firing pattern, e.g. ``get_preset("izhikevich", "chattering")``.
 
-    AdEx presets carry the step amplitude that shows the pattern under the key
+    AdEx and MAT presets carry the step amplitude that shows the pattern under the key
     ``current_pA``; it is not a model parameter (pop it before simulating).
     """
     try:

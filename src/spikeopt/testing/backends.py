@@ -122,6 +122,21 @@ _CELL_RANGES = {  # parameter ranges where the models fire, OU current (mean, sd
     "hh": ({"gnabar": (0.1, 0.14), "gkbar": (0.03, 0.04), "gl": (0.0002, 0.0004)},
            (300.0, 150.0)),
     "traub_miles": ({"gNa": (6.0, 8.0), "gK": (1.2, 1.6)}, (1500.0, 300.0)),
+    "mat": ({"alpha1": (5.0, 35.0), "alpha2": (0.2, 3.0), "omega": (-55.0, -45.0),
+             "tau_m": (4.0, 8.0)}, (500.0, 250.0)),
+    "glif1": ({"g_L": (6.0, 12.0), "V_reset": (-80.0, -70.0), "t_ref": (1.0, 4.0)},
+              (300.0, 100.0)),
+    "glif2": ({"g_L": (6.0, 12.0), "f_v": (0.1, 0.5), "delta_V": (5.0, 15.0),
+               "delta_theta_s": (0.5, 3.0), "b_s": (0.01, 0.1)}, (300.0, 100.0)),
+    "glif3": ({"g_L": (6.0, 12.0), "A1": (-20.0, 0.0), "A2": (-150.0, -50.0),
+               "r1": (0.5, 1.0)}, (400.0, 120.0)),
+    "glif4": ({"g_L": (6.0, 12.0), "f_v": (0.1, 0.5), "A2": (-150.0, -50.0),
+               "delta_theta_s": (0.5, 3.0)}, (400.0, 120.0)),
+    "glif5": ({"g_L": (6.0, 12.0), "a_v": (0.0, 0.01), "b_v": (0.05, 0.2),
+               "A2": (-150.0, -50.0)}, (400.0, 120.0)),
+    "adex_threshold": ({"C": (150.0, 300.0), "g_L": (8.0, 15.0), "a": (0.0, 4.0),
+                        "b": (0.0, 60.0), "tau_T": (10.0, 50.0), "delta_V_T": (0.5, 4.0),
+                        "V_peak": (-10.0, 10.0)}, (450.0, 150.0)),
 }
 
 
@@ -324,7 +339,10 @@ def _all() -> tuple[Case, ...]:
              _cell_case("adex", 16, 200.0, 0.1, 40),
              _cell_case("lif", 16, 200.0, 0.1, 80),
              _cell_case("hh", 4, 40.0, 0.025, 8),
-             _cell_case("traub_miles", 4, 10.0, 0.1, 4)]
+             _cell_case("traub_miles", 4, 10.0, 0.1, 4),
+             _cell_case("mat", 16, 200.0, 0.1, 40),
+             *(_cell_case(f"glif{n}", 16, 200.0, 0.1, 40) for n in range(1, 6)),
+             _cell_case("adex_threshold", 16, 200.0, 0.1, 40)]
     nets = [_lif_network(s, 11 + i) for i, s in enumerate(_SYN)]
     nets += [_model_network(m) for m in ("izhikevich", "izhikevich2007", "adex")]
     nets += [_hh_network(), _stdp_network(), _random_connectors(), _cuba()]
