@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from spikeopt.io import detect, load, recording
+from spikeopt.io import detect, load, protocols, recording
 
 
-@pytest.mark.parametrize("module", [detect, recording, load], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [detect, recording, load, protocols], ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0
