@@ -64,6 +64,21 @@ def median_times(fns, repeats: int) -> list[float]:
     return [float(x) for x in np.median(np.array(ts), axis=0)]
 
 
+def _forced(fn, *, serial: bool):
+    """``fn`` run with the batch kernel forced serial or threaded."""
+    from spikeopt.metrics import _pairwise as pw
+
+    def run():
+        saved = pw.PARALLEL_MIN_NS, pw.QUIET_PARALLEL_MIN_NS
+        pw.PARALLEL_MIN_NS = pw.QUIET_PARALLEL_MIN_NS = float("inf") if serial else 0.0
+        try:
+            return fn()
+        finally:
+            pw.PARALLEL_MIN_NS, pw.QUIET_PARALLEL_MIN_NS = saved
+
+    return run
+
+
 def peers(target: np.ndarray):
     """{metric: (peer name, f(candidate) for one candidate array)}."""
     import pyspike as spk
@@ -112,6 +127,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=15)
     ap.add_argument("--peer-subset", type=int, default=100)
     ap.add_argument("--threads", type=int, default=None, help="numba threads (default: all)")
+    ap.add_argument("--only", default=None, help="comma-separated metric names")
+    ap.add_argument("--threading", action="store_true",
+                    help="also time each batch forced serial and forced threaded, in turns")
     args = ap.parse_args()
     if args.threads:
         numba.set_num_threads(args.threads)
@@ -137,6 +155,8 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     table = peers(target)
+    if args.only:
+        table = {k: v for k, v in table.items() if k in args.only.split(",")}
     for name, (peer_name, peer_f) in table.items():
         f = ours(name)
 
@@ -173,6 +193,13 @@ def main() -> None:
             f"{t_pair / 20 * 1e6:>11.1f} µs {t_peer_pair / 20 * 1e6:>6.0f} µs "
             f"{t_peer_pair / t_pair:>5.0f}× ({peer_name})"
         )
+        if args.threading:
+            forced = [_forced(batch, serial=True), _forced(batch, serial=False), peer_batch]
+            t_s, t_t, t_p = median_times(forced, args.repeats)
+            peer_pair_s = t_p / n_peer
+            print(f"{'':<15} serial {t_s * 1e3:.2f} ms ({peer_pair_s * n / t_s:.0f}× peer), "
+                  f"threaded {t_t * 1e3:.2f} ms ({peer_pair_s * n / t_t:.0f}× peer); "
+                  f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ neuron-steps per second (median of repeats; JIT / code-generation time
 excluded and reported separately) and the ratio of spikeopt to each peer.
 
     .venv/bin/python bench/simulate.py [--sizes 1,100,1000,10000,100000] [--no-brian2]
+    .venv/bin/python bench/simulate.py --single   # N = 1: fast path vs general path
+
+``--single`` times one-candidate calls through ``simulate`` (its single-row
+fast path) and through the general batched path (forced by ``initial={}``;
+the same compiled kernel), taking turns, plus the bare kernel call.
 """
 
 from __future__ import annotations
@@ -124,11 +129,50 @@ def run_brian2_standalone(p, workdir: str) -> tuple[float, int, float]:
     return run_s, n_sp, total - run_s
 
 
+def single(repeats: int = 2000) -> None:
+    """N = 1: the fast path, the general path and the bare kernel, taking turns."""
+    from spikeopt.models import get
+    from spikeopt.simulation import _drivers
+
+    stim = stimuli.step(I_EXT, duration=T_MS, dt=DT)
+    p = {k: float(v[0]) for k, v in population(1).items()}
+    m = get("izhikevich")
+    pr = np.array([[p[k]] for k in m.parameters])
+    st0 = np.ascontiguousarray(m.init({k: pr[i] for i, k in enumerate(m.parameters)}))
+    cur = stim.values.reshape(-1, 1)
+    drv = _drivers.DRIVERS[m.step][1]
+
+    def kernel():
+        drv((pr, st0, cur, np.zeros(1, np.int64), DT, DT, STEPS, 500, 0, np.empty((500, 1)),
+             np.zeros(1, np.int64), np.empty((1, 1)), np.full(1, -1, np.int64), 1))
+
+    fns = {"simulate (fast path)": lambda: simulate("izhikevich", p, stim, dt=DT),
+           "simulate (general path)": lambda: simulate("izhikevich", p, stim, dt=DT, initial={}),
+           "kernel only": kernel}
+    a = simulate("izhikevich", p, stim, dt=DT).spikes.times
+    b = simulate("izhikevich", p, stim, dt=DT, initial={}).spikes.times
+    assert np.array_equal(a, b), "the fast path must give the general path's spikes"
+    ts = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            ts[k].append(time.perf_counter() - t0)
+    print(f"# N = 1 Izhikevich, {STEPS} steps, {repeats} calls each, taking turns; {a.size} spikes")
+    for k, v in ts.items():
+        med = float(np.median(v))
+        print(f"{k:<26} median {med * 1e6:7.1f} µs  {STEPS / med:.3g} neuron-steps/s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1,100,1000,10000,100000")
     ap.add_argument("--no-brian2", action="store_true")
+    ap.add_argument("--single", action="store_true", help="N = 1 fast vs general path only")
     args = ap.parse_args()
+    if args.single:
+        single()
+        return
     sizes = [int(x) for x in args.sizes.split(",")]
     print(f"# Izhikevich 2003, {T_MS:g} ms at dt = {DT} ms ({STEPS} steps), forward Euler")
     print(f"# machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "

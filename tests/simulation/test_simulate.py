@@ -164,3 +164,27 @@ def test_bad_input_names_parameter_expected_and_received(kwargs, exc, pattern):
     call.update(kwargs)
     with pytest.raises(exc, match=pattern):
         simulate(call.pop("model"), call.pop("params"), call.pop("stimulus"), **call)
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "amp"),
+    [
+        ("izhikevich", {"a": 0.1}, 10.0),
+        ("izhikevich", {"a": 0.1, "b": 0.25, "d": 0.05}, 60.0),  # > 500 Hz: buffer re-run
+        ("izhikevich", {"a": -50.0}, 10.0),  # diverges
+        ("izhikevich2007", {}, 150.0),
+        ("adex", {"a": np.array([4.0])}, 500.0),
+        ("lif", {"tau_m": np.float64(15.0)}, 300.0),
+        ("hh", {}, 10.0),
+        ("traub_miles", {}, 2.0),
+    ],
+)
+def test_single_candidate_fast_path_matches_the_batched_path(model, params, amp):
+    stim = stimuli.step(amp, duration=200.0, t_on=10.0)
+    fast = simulate(model, params, stim)
+    general = simulate(model, params, stim, initial={})  # the batched path
+    np.testing.assert_array_equal(fast.spikes.times, general.spikes.times)
+    np.testing.assert_array_equal(fast.spikes.offsets, general.spikes.offsets)
+    assert fast.failed.tolist() == general.failed.tolist()
+    np.testing.assert_array_equal(fast.fail_time, general.fail_time)
+    assert (fast.n_candidates, fast.n_sweeps, fast.t_stop, fast.v) == (1, 1, 200.0, None)

@@ -10,12 +10,15 @@ All three run the same compiled ``pair_value``, so they give identical numbers.
 A batch runs on numba's threads only when its estimated work exceeds
 :data:`PARALLEL_MIN_NS` (a few ms): below that, waking the thread pool costs
 more than it saves, and much more on a loaded machine (an OpenMP pool that
-spin-waits can stall a call by ~10 ms). ``numba.set_num_threads(1)`` forces
-the serial kernel.
+spin-waits can stall a call by ~10 ms). On a quiet machine (1-minute load
+average below the spare cores, :func:`os.getloadavg`) batches from
+:data:`QUIET_PARALLEL_MIN_NS` on are threaded too: there the pool wakes in
+microseconds. ``numba.set_num_threads(1)`` forces the serial kernel.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numba
@@ -27,10 +30,12 @@ from ..spikes import SpikeTrains
 from . import _kernels as K
 from ._common import as_one_train, as_trains, is_single, pair_indices
 
-__all__ = ["evaluate", "matrix", "run_pairs", "PARALLEL_MIN_NS"]
+__all__ = ["evaluate", "matrix", "run_pairs", "PARALLEL_MIN_NS", "QUIET_PARALLEL_MIN_NS"]
 
 #: estimated serial work (ns) above which a batch uses numba's threads
 PARALLEL_MIN_NS = 5e6
+#: the same threshold when the machine is quiet (see the module docstring)
+QUIET_PARALLEL_MIN_NS = 5e5
 _NS_PER_SPIKE = 25.0  # event-driven kernels: ~linear in n_a + n_b
 _NS_PER_CELL = 4.0  # Victor-Purpura: dynamic programming over n_a * n_b
 
@@ -97,15 +102,25 @@ def _estimated_ns(kind: int, sa: SpikeTrains, sb: SpikeTrains, n_pairs: int) -> 
     return n_pairs * per_pair
 
 
+def _quiet() -> bool:
+    """Whether the 1-minute load average leaves the other threads a core each."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        return False
+    return load < numba.get_num_threads() - 1 + 0.5
+
+
 def run_pairs(kind, sa: SpikeTrains, sb: SpikeTrains, ia, ib, t_start, t_stop, p):
     """The metric for the row pairs ``(ia[k], ib[k])``."""
     ia = np.ascontiguousarray(ia, dtype=np.int64)
     ib = np.ascontiguousarray(ib, dtype=np.int64)
     if ia.size == 0:
         return np.empty(0)
-    parallel = (
-        numba.get_num_threads() > 1 and _estimated_ns(kind, sa, sb, ia.size) >= PARALLEL_MIN_NS
-    )
+    parallel = False
+    if numba.get_num_threads() > 1:
+        work = _estimated_ns(kind, sa, sb, ia.size)
+        parallel = work >= PARALLEL_MIN_NS or (work >= QUIET_PARALLEL_MIN_NS and _quiet())
     kernel = K.pairs_parallel if parallel else K.pairs_serial
     return kernel(
         sa.times, sa.offsets, sb.times, sb.offsets, ia, ib,

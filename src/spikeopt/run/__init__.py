@@ -8,6 +8,7 @@ from .callbacks import BestPrinter, Callback, ProgressBar, StatsLogger
 from .evaluate import Losses
 from .executors import DaskExecutor, Executor, Lost, ProcessExecutor, SerialExecutor, make_executor
 from .live import LiveView
+from .refinement import Refinement, refine
 from .result import Result, pareto_mask
 from .runner import GenerationInfo, Runner
 from .store import STORE_NAME, RunStore
@@ -24,6 +25,7 @@ __all__ = [
     "Lost",
     "ProcessExecutor",
     "ProgressBar",
+    "Refinement",
     "Result",
     "RunStore",
     "Runner",
@@ -33,6 +35,7 @@ __all__ = [
     "make_executor",
     "optimize",
     "pareto_mask",
+    "refine",
     "register_objective_factory",
     "resume",
 ]

@@ -17,6 +17,7 @@ new membrane potential, the reset applied, and a spike recorded at time
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numba
@@ -211,6 +212,10 @@ def simulate(model, params=None, stimulus=None, *, dt: float = 0.1,
         )
     if int(v_every) < 1:
         raise InvalidParameterError(f"The 'v_every' parameter must be >= 1. Got {v_every!r}.")
+    if not record_v and initial is None and dtype == np.float64:
+        fast = _simulate_one(m, params, stimulus, dt, t_stop)
+        if fast is not None:
+            return fast
     stim = _as_stimulus(stimulus, dt)
     n_hint = stim.values.shape[0] if stim.per_candidate else None
     pr, P = m.resolve(params, n=None)
@@ -261,6 +266,91 @@ def simulate(model, params=None, stimulus=None, *, dt: float = 0.1,
     spikes = SpikeTrains(times, offsets, t_stop=t_ms, validate=False)
     return SimResult(spikes, out_v if rec else None, dt * max(rec, 1), failed, fail_time, P, S,
                      t_ms)
+
+
+_SCALAR_TYPES = (float, int, np.floating, np.integer)
+
+
+def _one_row_params(m, params) -> np.ndarray | None:
+    """The (n_par, 1) parameter column of a single candidate, or None when ``params``
+    is not plainly one candidate (arrays longer than 1, aliases, unknown names,
+    non-finite values: the general path handles them and words the errors)."""
+    if m.aliases is not None:
+        return None
+    names = m.parameters
+    values = [p.default for p in names.values()]
+    index = None
+    for k, v in (params or {}).items():
+        if type(v) is np.ndarray:
+            if v.size != 1 or v.ndim > 1:
+                return None
+            v = v.reshape(-1)[0]
+        elif not isinstance(v, _SCALAR_TYPES):
+            return None
+        if index is None:
+            index = {n: i for i, n in enumerate(names)}
+        i = index.get(k)
+        if i is None:
+            return None
+        values[i] = v
+    for v in values:
+        if not isinstance(v, _SCALAR_TYPES) or not math.isfinite(v):
+            return None
+    return np.array(values, dtype=np.float64).reshape(-1, 1)
+
+
+def _simulate_one(m, params, stimulus, dt: float, t_stop) -> SimResult | None:
+    """The single-candidate, single-sweep call on the stimulus's own grid, with
+    float64 state and no recording: the same kernel as the general path (identical
+    spikes) without its batching bookkeeping; None when the call is not of that kind."""
+    if (type(stimulus) is not Stimulus or stimulus.per_candidate
+            or stimulus.values.ndim != 1 or stimulus.dt != dt):
+        return None
+    pr = _one_row_params(m, params)
+    if pr is None:
+        return None
+    values = stimulus.values
+    if t_stop is None:
+        n_steps = int(round(values.size * stimulus.dt / dt))
+    else:
+        n_steps = int(round(check_positive("t_stop", t_stop, where="simulate") / dt))
+    if n_steps < 1 or n_steps > values.size:
+        return None  # the general path raises the error
+    if values.dtype != np.float64 or not values.flags.c_contiguous:
+        return None
+    cur = values[:n_steps].reshape(n_steps, 1)
+    state0 = np.ascontiguousarray(
+        m.init({k: pr[i] for i, k in enumerate(m.parameters)}), dtype=np.float64)
+    if state0.shape != (len(m.state), 1):
+        return None
+    t_ms = n_steps * dt
+    cap = min(n_steps, max(64, math.ceil(t_ms * 0.5)))
+    out_t = np.empty((cap, 1))
+    ints = np.array([0, -1], dtype=np.int64)  # spike count, failing step
+    counts, fail = ints[:1], ints[1:]
+    args = (pr, state0, cur, _ZERO_ROW, dt, dt, n_steps, cap, 0, out_t, counts,
+            _NO_V, fail, 1)
+    cached = DRIVERS.get(m.step)
+    if cached is not None:
+        cached[1](args)
+    else:
+        drive_serial(m.step, *args)
+    n = int(ints[0])
+    if n > cap:  # more spikes than the buffer: re-run with an exact one
+        out_t = np.empty((n, 1))
+        ints[:] = (0, -1)
+        args = args[:7] + (n, 0, out_t) + args[10:]
+        (cached[1](args) if cached is not None else drive_serial(m.step, *args))
+    times = out_t[:n, 0].copy()
+    k = int(ints[1])
+    failed = np.array([k >= 0])
+    fail_time = np.array([k * dt if k >= 0 else math.nan])
+    spikes = SpikeTrains(times, np.array([0, n], dtype=np.int64), t_stop=t_ms, validate=False)
+    return SimResult(spikes, None, dt, failed, fail_time, 1, 1, t_ms)
+
+
+_ZERO_ROW = np.zeros(1, dtype=np.int64)
+_NO_V = np.empty((1, 1))
 
 
 def _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec, dtype, N):
