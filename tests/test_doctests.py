@@ -14,7 +14,7 @@ MODULES = [
     "spikeopt.network", "spikeopt.network.spec", "spikeopt.network.library",
     "spikeopt.network.prng", "spikeopt.objectives.network",
     "spikeopt.fitting.schema", "spikeopt.fitting.summary", "spikeopt.fitting.scaffold",
-    "spikeopt.run.live", "spikeopt.run.callbacks",
+    "spikeopt.run.live", "spikeopt.run.callbacks", "spikeopt.run.refinement",
     "spikeopt.optimizers.terminators", "spikeopt.optimizers.operators",
     "spikeopt.optimizers.ga", "spikeopt.optimizers.microbial",
     "spikeopt.tasks.base", "spikeopt.tasks.glyphs", "spikeopt.tasks.mushroom_body",

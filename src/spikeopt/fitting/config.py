@@ -6,7 +6,7 @@ names the bad key, the allowed values and what it received.
     data:
       path: recording.npz          # spikeopt's npz layout, or .nwb / .abf / .csv
       train_sweeps: [0, 1, 2]
-      test_sweeps: [3]
+      test_sweeps: [3]             # or train_sets / test_sets: stimulus ids (all repeats)
     model: adex
     fixed: {C: 200.0, g_L: 10.0}   # set, not fitted (model units)
     fit:                           # fitted, with bounds in the model's units
@@ -71,6 +71,10 @@ def _check_cell_config(cfg: dict, base: Path) -> dict:
 
     data = cfg["data"]
     data["path"] = str((base / data["path"]).resolve())
+    if "train_sets" in data or "test_sets" in data:
+        from .cell import resolve_sets
+
+        resolve_sets(data)
     overlap = set(data["train_sweeps"]) & set(data["test_sweeps"])
     if overlap:
         raise err("data.test_sweeps", f"sweeps {sorted(overlap)} are also training sweeps")

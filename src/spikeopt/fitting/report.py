@@ -378,9 +378,11 @@ def cell_sections(cfg: dict, rec, sim, scores: dict, out: Path, *, target) -> li
         rows = [{"stimulus": k, **{kk: vv for kk, vv in v.items() if kk != "repeats"},
                  "repeats": str(v["repeats"])} for k, v in scores["test_by_stimulus"].items()]
         secs.append(Section("Held-out stimuli with repeats", html=_table(
-            rows, ["stimulus", "normalized_gamma", "reliability", "repeats"]),
-            caption="Reliability is Γ between the recorded repeats themselves: a model "
-                    "cannot predict the data better than they predict each other."))
+            rows, ["stimulus", "gamma", "reliability", "normalized_gamma", "repeats"]),
+            caption="Γ: the model under the first repeat's current against each repeat "
+                    "(mean). Reliability R is Γ between the recorded repeats themselves: "
+                    "a model cannot predict the data better than they predict each other; "
+                    "normalised Γ = Γ / R."))
     if test:
         secs.append(Section("Held-out sweeps", figure=_save(
             raster_figure(sim, target, test, names, "held-out sweeps"), out / "raster_test.png"),

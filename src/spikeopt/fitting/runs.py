@@ -35,8 +35,19 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
     result = run_config(cfg, built.objective, built.space, kind=kind.store_kind, desc=desc,
                         progress=progress, overwrite=overwrite, optimizer_defaults=defaults,
                         live=live)
-    finalize(cfg, result, report=report, built=built)
-    return result
+    scores = finalize(cfg, result, report=report, built=built)
+    return _kept(result, scores)
+
+
+def _kept(result, scores: dict):
+    """``result``, or with a kept refinement a copy holding the refined candidate."""
+    ref = scores.get("refinement") if isinstance(scores, dict) else None
+    if not ref or not ref.get("kept"):
+        return result
+    import dataclasses
+
+    return dataclasses.replace(result, best_params=dict(ref["params_after"]),
+                               best_loss=float(ref["best_loss"]))
 
 
 def _stored_config(run_dir) -> dict:
@@ -60,8 +71,8 @@ def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = Tr
         cfg["budget"] = {"evaluations": int(budget)}
     result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
                      callbacks=watchers(desc="resume", progress=progress, live=live))
-    finalize(cfg, result, report=report)
-    return result
+    scores = finalize(cfg, result, report=report)
+    return _kept(result, scores)
 
 
 def finalize(cfg: dict, result, *, report: bool = True, built=None) -> dict:
@@ -70,11 +81,82 @@ def finalize(cfg: dict, result, *, report: bool = True, built=None) -> dict:
     scores."""
     kind = get_problem(cfg)
     built = built if built is not None else kind.build(cfg)
-    outcome = kind.outcome(cfg, result, built)
+    if cfg.get("refine"):
+        result, outcome = _refine(cfg, result, built, kind)
+    else:
+        outcome = kind.outcome(cfg, result, built)
     if report:
         from .report import write_report
 
         out = Path(cfg["output"])
+        sections = kind.sections(cfg, result, outcome, out)
+        if "refinement" in outcome.scores:
+            sections.append(_refinement_section(outcome.scores["refinement"]))
         write_report(cfg, result, out, title=kind.title(cfg), space_cfg=built.space.to_config(),
-                     sections=kind.sections(cfg, result, outcome, out))
+                     sections=sections)
     return outcome.scores
+
+
+def _held_out(scores: dict) -> dict:
+    return scores.get("test") or {k: v for k, v in scores.items() if k != "rows"}
+
+
+def _refine(cfg: dict, result, built, kind):
+    """Run the config's ``refine`` section; score the search's best and the refined
+    candidate (the run folder's files end with the kept one); add ``refinement``
+    (training losses, held-out scores before/after, ``kept``) to ``scores.json``."""
+    import json
+
+    from .refine import run_refinement
+
+    refined, info = run_refinement(cfg, result, built, kind=kind.store_kind)
+    kept = info["kept"]
+    other = kind.outcome(cfg, result if kept else refined, built)
+    outcome = kind.outcome(cfg, refined if kept else result, built)
+    before, after = (other, outcome) if kept else (outcome, other)
+    info.update(before=_held_out(before.scores), after=_held_out(after.scores))
+    outcome.scores["refinement"] = info
+    path = Path(cfg["output"]) / "scores.json"
+    if path.exists():
+        data = json.loads(path.read_text())
+        data["refinement"] = info
+        path.write_text(json.dumps(data, indent=2))
+    return (refined if kept else result), outcome
+
+
+def _refinement_section(info: dict):
+    """The report's table of a refinement: training loss, held-out scores and
+    parameters before and after, and whether it was kept."""
+    from html import escape
+
+    from .problems import Section
+
+    def fmt(v):
+        return f"{v:.4g}" if isinstance(v, int | float) else escape(str(v))
+
+    rows = [("training loss (refinement's objective)", info["train_loss_before"],
+             info["train_loss_after"])]
+    if "search_loss_before" in info:
+        rows.append(("training loss (search's objective)", info["search_loss_before"],
+                     info["search_loss_after"]))
+    for k in sorted(set(info.get("before", {})) & set(info.get("after", {}))):
+        if isinstance(info["before"][k], int | float):
+            rows.append((f"held-out {k}", info["before"][k], info["after"][k]))
+    for k in info["params_before"]:
+        rows.append((k, info["params_before"][k], info["params_after"][k]))
+    body = "".join(f"<tr><td>{escape(n)}</td><td>{fmt(a)}</td><td>{fmt(b)}</td></tr>"
+                   for n, a, b in rows)
+    html = ("<table><tr><th></th><th>search's best</th><th>refined</th></tr>" + body
+            + "</table>")
+    verdict = "kept" if info["kept"] else "not kept"
+    loss = info["loss"]
+    if isinstance(loss, dict):
+        opts = ", ".join(f"{k}={v}" for k, v in loss.items() if k != "metric")
+        loss = f"{loss.get('metric', 'terms')}" + (f" ({opts})" if opts else "")
+    else:
+        loss = "the search's loss"
+    return Section(
+        "Refinement after evolution", html=html,
+        caption=f"{info['method']} on {loss}, {info['evaluations']} evaluations: "
+                f"{verdict} (kept only if the training loss falls; the held-out rows are "
+                "reported, not used to decide).")

@@ -108,6 +108,23 @@ class Backend(_Section):
                                                       "Brian2's target")
 
 
+class Refine(_Section):
+    """A local search after the evolutionary one (docs/optimize.md): from the ``top``
+    best distinct candidates, ``method`` ``pattern`` (compass search) or ``cmaes``
+    (small-step CMA-ES), on the training loss or on ``loss`` (cells: another
+    objective, e.g. ``{metric: van_rossum, tau_ms: 10}``). The refined candidate
+    is kept only if it lowers the training loss (held-out scores are reported,
+    not used to decide)."""
+
+    method: Literal["pattern", "cmaes"] = "cmaes"
+    evaluations: PositiveInt = 200
+    top: PositiveInt = 4
+    step: PositiveNumber = Field(0.05, description="initial step in the unit cube of the genes")
+    loss: dict[str, Any] | None = Field(
+        None, description="cells: the refinement's objective (as 'objective'); default the "
+                          "search's")
+
+
 class Bounds(_Section):
     """A fitted number's range, in the unit of what it sets. ``[low, high]`` is
     short for ``{low, high}``."""
@@ -150,6 +167,7 @@ class _Common(_Section):
     backend: _or(Backend, {"enum": list(BACKEND_NAMES)}) = Field(default_factory=Backend)
     fit: dict[str, _BOUNDS] = Field(
         description="fitted numbers with their bounds, in the unit of what they set")
+    refine: Refine | None = Field(None, description="a local refinement after the search")
 
     @model_validator(mode="before")
     @classmethod
@@ -169,11 +187,24 @@ class _Common(_Section):
 
 # -- kind: cell ------------------------------------------------------------------------
 class Data(_Section):
+    """Sweeps by index (``train_sweeps``/``test_sweeps``) or by stimulus
+    (``train_sets``/``test_sets``: every recorded repeat of those stimulus ids)."""
+
     path: str = Field(description="recording: spikeopt npz, .nwb, .abf or .csv")
-    train_sweeps: Annotated[list[Annotated[int, Field(strict=True, ge=0)]],
-                            Field(min_length=1)]
+    train_sweeps: list[Annotated[int, Field(strict=True, ge=0)]] = []
     test_sweeps: list[Annotated[int, Field(strict=True, ge=0)]] = []
+    train_sets: list[StrictInt] | None = Field(
+        None, description="stimulus ids: all their repeats train (instead of train_sweeps)")
+    test_sets: list[StrictInt] | None = Field(
+        None, description="stimulus ids: all their repeats are held out")
     options: dict[str, Any] = Field({}, description="passed to the loader")
+
+    @model_validator(mode="after")
+    def _some_training(self):
+        if not self.train_sweeps and not self.train_sets:
+            raise ValueError("needs 'train_sweeps' (sweep indices) or 'train_sets' "
+                             "(stimulus ids)")
+        return self
 
 
 class CellTerm(BaseModel):

@@ -197,11 +197,16 @@ def _held_out(cfg: dict, scores: dict) -> list[str]:
         line = (f"held-out sweeps: Γ <b>{test['gamma']:.3f}</b>, SPIKE-distance "
                 f"{test['spike_distance']:.3f}, |rate error| {test['rate_error_Hz']:.2f} Hz")
         if "normalized_gamma" in test:
-            rel = [v["reliability"] for v in scores.get("test_by_stimulus", {}).values()]
+            by = scores.get("test_by_stimulus", {})
+            rel = [v["reliability"] for v in by.values()]
             span = f" {min(rel):.3f}–{max(rel):.3f}" if rel else ""
             line += (f"; normalised Γ <b>{test['normalized_gamma']:.3f}</b> (Γ over the "
                      f"repeats' own reliability{span}; 1 = as good as the data predict "
                      "themselves)")
+            if by and all("gamma" in v for v in by.values()):
+                line += "; per stimulus " + ", ".join(
+                    f"{html.escape(k)}: Γ {v['gamma']:.3f} / R {v['reliability']:.3f} = "
+                    f"<b>{v['normalized_gamma']:.3f}</b>" for k, v in by.items())
         else:
             line += " (no repeated stimuli: the data's own reliability is unknown)"
         lines.append(line)
