@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import models as _models
-from ..network.connect import KINDS, RULES, count_synapses_serial, fill_synapses_serial
+from ..network.connect import KINDS, RULES, build_synapses
 from ..network.spec import Network
 from ..network.tables import build_tables
 
@@ -103,24 +103,7 @@ class Candidate:
 
 def _wiring(tb, dt: float):
     """spikeopt's synapses of every candidate (the engine's CSR arrays)."""
-    P, L = tb.P, len(tb.link_names)
-    counts = count_synapses_serial(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule,
-                                   tb.link_par, tb.link_flags, tb.ex_off, tb.ex_pre, tb.ex_post,
-                                   tb.conn_seeds)
-    flat = np.concatenate([[0], np.cumsum(counts.ravel())]).astype(np.int64)
-    syn_off = flat[np.arange(P)[:, None] * L + np.arange(L + 1)[None, :]]
-    n_pre = tb.src_n[:, tb.link_src] + 1 if L else np.zeros((P, 0), dtype=np.int64)
-    rflat = np.concatenate([[0], np.cumsum(n_pre.ravel())])
-    rp_off = rflat[:-1].reshape(P, L).astype(np.int64)
-    n_syn = int(flat[-1])
-    row_ptr = np.zeros(int(rflat[-1]), dtype=np.int64)
-    syn_post = np.empty(n_syn, dtype=np.int32)
-    syn_w = np.empty(n_syn)
-    syn_d = np.empty(n_syn, dtype=np.int32)
-    fill_synapses_serial(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule, tb.link_par,
-                         tb.link_flags, tb.ex_off, tb.ex_pre, tb.ex_post, tb.ex_w, tb.ex_d,
-                         tb.conn_seeds, tb.w_kind, tb.w_a, tb.w_b, tb.w_clip, tb.d_kind, tb.d_a,
-                         tb.d_b, dt, rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d)
+    rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d = build_synapses(tb, dt, parallel=False)
 
     def link(p: int, l: int):
         n = int(tb.src_n[p, tb.link_src[l]])

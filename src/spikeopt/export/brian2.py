@@ -32,6 +32,7 @@ from ..backends.brian2 import cell_program, network_programs
 from ..errors import InvalidParameterError
 from ..network.spec import Network
 from ..stimuli import Stimulus
+from . import one_candidate
 
 __all__ = ["brian2_script", "write_brian2"]
 
@@ -57,18 +58,6 @@ import numpy as np
 
 b2.prefs.codegen.target = "numpy"  # "cython" runs faster after a first compilation
 '''
-
-
-def _scalars(params: Mapping | None) -> dict:
-    out = {}
-    for k, v in (params or {}).items():
-        a = np.asarray(v, dtype=np.float64)
-        if a.size != 1:
-            raise InvalidParameterError(
-                f"brian2_script writes one candidate: parameter {k!r} must be a scalar. "
-                f"Got shape {a.shape}.")
-        out[k] = float(a.ravel()[0])
-    return out
 
 
 def _literal(a: np.ndarray) -> str:
@@ -107,7 +96,7 @@ def _footer(monitors: Mapping[str, str], trace: bool, t_stop: float, out: str) -
 
 def _program(model_or_network, params, *, stimulus, dt, t_stop, seed, record_v, v_every,
              initial, wiring, units):
-    p = _scalars(params)
+    p = one_candidate(params, "brian2_script")
     is_net = isinstance(model_or_network, Network) or (
         isinstance(model_or_network, Mapping) and "populations" in model_or_network)
     if is_net:

@@ -29,6 +29,7 @@ from ..backends.nest import Plan, cell_plan, network_plan, render_program
 from ..errors import InvalidParameterError
 from ..network.spec import Network
 from ..stimuli import Stimulus
+from . import one_candidate
 
 __all__ = ["pynest_script"]
 
@@ -52,18 +53,6 @@ import numpy as np  # noqa: E402
 if hasattr(nest, "VerbosityLevel"):  # NEST >= 3.10
     nest.verbosity = nest.VerbosityLevel.ERROR
 '''
-
-
-def _scalars(params: Mapping | None) -> dict:
-    out = {}
-    for k, v in (params or {}).items():
-        a = np.asarray(v, dtype=np.float64)
-        if a.size != 1:
-            raise InvalidParameterError(
-                f"pynest_script writes one candidate: parameter {k!r} must be a scalar. "
-                f"Got shape {a.shape}.")
-        out[k] = float(a.ravel()[0])
-    return out
 
 
 def _footer(plan: Plan, out: str) -> str:
@@ -121,7 +110,7 @@ def pynest_script(model_or_network, params: Mapping | None = None, *,
     str
         The script.
     """
-    p = _scalars(params)
+    p = one_candidate(params, "pynest_script")
     is_net = isinstance(model_or_network, Network) or (
         isinstance(model_or_network, Mapping) and "populations" in model_or_network)
     if is_net:

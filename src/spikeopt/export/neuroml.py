@@ -69,6 +69,7 @@ from ..network.tables import build_tables
 from ..simulation import simulate
 from ..spikes import SpikeTrains
 from ..stimuli import Stimulus
+from . import one_candidate
 
 __all__ = ["neuroml_document", "write_neuroml", "run_jneuroml", "read_spikes", "NeuroMLFiles",
            "NeuroMLNotCoveredError"]
@@ -227,18 +228,6 @@ def _hh_cell(doc, p: Mapping[str, float], cid: str, v0: float) -> np.ndarray:
     return np.asarray(_models.get("hh").init({"v_init": np.array([v0])}))[:, 0]
 
 
-def _scalars(params: Mapping | None, what: str) -> dict[str, float]:
-    """``params`` with every value a scalar (one cell or network is written)."""
-    out = {}
-    for k, v in (params or {}).items():
-        a = np.asarray(v, dtype=np.float64)
-        if a.size != 1:
-            raise InvalidParameterError(f"NeuroML export writes one {what}: parameter {k!r} "
-                                        f"must be a scalar. Got shape {a.shape}.")
-        out[k] = float(a.ravel()[0])
-    return out
-
-
 # -- currents ----------------------------------------------------------------------------
 
 def _add_current(doc, values: np.ndarray, dt: float, cid: str, dimensionless: bool,
@@ -301,7 +290,8 @@ def _build_cell(model, params, stimulus, dt: float, n_steps: int, name: str,
                 max_pulses: int):
     nml = _nml()
     m = _models.get(model)
-    pr, _ = m.resolve({k: np.array([v]) for k, v in _scalars(params, "cell").items()}, n=1)
+    one = one_candidate(params, "NeuroML export (a cell)")
+    pr, _ = m.resolve({k: np.array([v]) for k, v in one.items()}, n=1)
     p = {k: float(pr[i, 0]) for i, k in enumerate(m.parameters)}
     doc = nml.NeuroMLDocument(id=name)
     _, dimensionless = _cell(doc, m.name, p, f"{name}_cell")
@@ -424,7 +414,7 @@ def _synapse(doc, lname: str, where: str, link, chan: np.ndarray) -> tuple[str, 
 def _build_network(network, params, dt: float, n_steps: int, seed, name: str):
     nml = _nml()
     network = Network.from_dict(network)
-    params = _scalars(params, "network")
+    params = one_candidate(params, "NeuroML export (a network)")
     tb = build_tables(network, params, seed=seed)
     doc = nml.NeuroMLDocument(id=name)
     i_celsius = list(_models.get("hh").parameters).index("celsius")

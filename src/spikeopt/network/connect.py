@@ -40,7 +40,8 @@ from .prng import below, normal, uniform
 
 drop_stale_cache(__file__, [Path(__file__).with_name("prng.py")])
 
-__all__ = ["RULES", "KINDS", "count_synapses", "fill_synapses", "count_synapses_serial",
+__all__ = ["RULES", "KINDS", "build_synapses", "count_synapses", "fill_synapses",
+           "count_synapses_serial",
            "fill_synapses_serial"]
 
 RULES = {"all_to_all": 0, "one_to_one": 1, "fixed_probability": 2, "fixed_indegree": 3,
@@ -276,3 +277,35 @@ count_synapses = njit(parallel=True, cache=True)(_count_synapses)
 fill_synapses = njit(parallel=True, cache=True)(_fill_synapses)
 count_synapses_serial = njit(cache=True)(_count_synapses_serial)
 fill_synapses_serial = njit(cache=True)(_fill_synapses_serial)
+
+
+def build_synapses(tb, dt: float, *, parallel: bool):
+    """Every candidate's synapses as flat CSR arrays: count, then fill.
+
+    ``tb`` are the network's :class:`~spikeopt.network.tables.Tables`. Returns
+    ``(rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d)``: for candidate p and
+    link l, ``row_ptr[rp_off[p, l]:][:n_pre + 1]`` indexes the synapses
+    ``syn_off[p, l] + ...`` of each presynaptic neuron; ``syn_post`` the target
+    neuron, ``syn_w`` the weight, ``syn_d`` the delay in steps of ``dt`` (ms).
+    ``parallel`` runs the candidates on numba's threads.
+    """
+    P, L = tb.P, len(tb.link_names)
+    count = count_synapses if parallel else count_synapses_serial
+    fill = fill_synapses if parallel else fill_synapses_serial
+    counts = count(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule, tb.link_par,
+                   tb.link_flags, tb.ex_off, tb.ex_pre, tb.ex_post, tb.conn_seeds)
+    flat = np.concatenate([[0], np.cumsum(counts.ravel())]).astype(np.int64)
+    syn_off = flat[np.arange(P)[:, None] * L + np.arange(L + 1)[None, :]]
+    n_pre = tb.src_n[:, tb.link_src] + 1 if L else np.zeros((P, 0), dtype=np.int64)
+    rflat = np.concatenate([[0], np.cumsum(n_pre.ravel())])
+    rp_off = rflat[:-1].reshape(P, L).astype(np.int64)
+    n_syn = int(flat[-1])
+    row_ptr = np.zeros(int(rflat[-1]), dtype=np.int64)
+    syn_post = np.empty(n_syn, dtype=np.int32)
+    syn_w = np.empty(n_syn)
+    syn_d = np.empty(n_syn, dtype=np.int32)
+    fill(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule, tb.link_par, tb.link_flags,
+         tb.ex_off, tb.ex_pre, tb.ex_post, tb.ex_w, tb.ex_d, tb.conn_seeds, tb.w_kind,
+         tb.w_a, tb.w_b, tb.w_clip, tb.d_kind, tb.d_a, tb.d_b, dt, rp_off, syn_off,
+         row_ptr, syn_post, syn_w, syn_d)
+    return rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d

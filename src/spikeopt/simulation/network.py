@@ -15,12 +15,7 @@ import numba
 import numpy as np
 
 from ..errors import InvalidParameterError, UnknownNameError, check_positive
-from ..network.connect import (
-    count_synapses,
-    count_synapses_serial,
-    fill_synapses,
-    fill_synapses_serial,
-)
+from ..network.connect import build_synapses
 from ..network.spec import Network
 from ..network.tables import Tables, build_tables
 from ..spikes import SpikeTrains
@@ -209,26 +204,9 @@ def simulate_network(net, params: Mapping | None = None, *, t_stop: float, dt: f
         raise InvalidParameterError(f"Nothing to simulate: t_stop / dt gives {n_steps} steps.")
     tb = build_tables(net, params, seed=seed, generation=generation, frozen=frozen)
     P, L = tb.P, len(tb.link_names)
-    # connectivity: count, then fill the flat CSR arrays
-    parallel = P > 1 and numba.get_num_threads() > 1
-    count = count_synapses if parallel else count_synapses_serial
-    fill = fill_synapses if parallel else fill_synapses_serial
-    counts = count(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule, tb.link_par,
-                            tb.link_flags, tb.ex_off, tb.ex_pre, tb.ex_post, tb.conn_seeds)
-    flat = np.concatenate([[0], np.cumsum(counts.ravel())]).astype(np.int64)
-    syn_off = flat[np.arange(P)[:, None] * L + np.arange(L + 1)[None, :]]
-    n_pre = tb.src_n[:, tb.link_src] + 1 if L else np.zeros((P, 0), dtype=np.int64)
-    rflat = np.concatenate([[0], np.cumsum(n_pre.ravel())])
-    rp_off = rflat[:-1].reshape(P, L).astype(np.int64)
-    n_syn = int(flat[-1])
-    row_ptr = np.zeros(int(rflat[-1]), dtype=np.int64)
-    syn_post = np.empty(n_syn, dtype=np.int32)
-    syn_w = np.empty(n_syn)
-    syn_d = np.empty(n_syn, dtype=np.int32)
-    fill(tb.src_n, tb.link_src, tb.link_tgt, tb.link_rule, tb.link_par, tb.link_flags,
-                  tb.ex_off, tb.ex_pre, tb.ex_post, tb.ex_w, tb.ex_d, tb.conn_seeds, tb.w_kind,
-                  tb.w_a, tb.w_b, tb.w_clip, tb.d_kind, tb.d_a, tb.d_b, dt, rp_off, syn_off,
-                  row_ptr, syn_post, syn_w, syn_d)
+    # connectivity: the flat CSR arrays of every candidate
+    rp_off, syn_off, row_ptr, syn_post, syn_w, syn_d = build_synapses(
+        tb, dt, parallel=P > 1 and numba.get_num_threads() > 1)
     # recording
     names = tb.pop_names
     record = tuple(names if record is None else record)
