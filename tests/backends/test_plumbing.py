@@ -89,3 +89,22 @@ def test_cell_objective_records_the_backend_reason():
     obj.fixed = {}
     out = obj.simulate({"rate_hz": np.array([50.0]), "error": np.array([1.0])})
     assert out.reasons[0].startswith("RuntimeError")
+
+
+@pytest.mark.parametrize("options", [{"max_rate_hz": 20.0}, {"silence_ms": 30.0}])
+def test_early_stop_after_a_run_matches_the_engines(options):
+    """backends.results.early_stop (used by Brian2, NEST and NEURON after their run)
+    finds the step where the numba engine itself stopped the candidate."""
+    from spikeopt.backends.results import early_stop
+
+    net = {"populations": {"E": {"model": "lif", "size": 20, "current": 400.0}}}
+    if "silence_ms" in options:  # one spike each (started above threshold), then nothing
+        net["populations"]["E"].update(current=0.0, init={"v": -45.0})
+    dt = 0.1
+    res = spikeopt.simulate(net, t_stop=300.0, dt=dt, seed=1, **options)
+    assert res.failed[0]
+    n_steps = int(round(300.0 / dt))
+    steps = np.round(res.spikes.times / dt).astype(np.int64)
+    per_step = np.bincount(steps, minlength=n_steps)[:n_steps]
+    reason, step = early_stop(per_step, 20, dt, **options)
+    assert (reason, step * dt) == (res.reasons[0], pytest.approx(res.fail_time[0]))

@@ -41,7 +41,7 @@ from ..network.tables import build_tables
 from ..simulation.network import simulate_network
 from ..spikes import SpikeTrains
 from ._neuron_cells import ADVANCE, as_array
-from .results import network_result
+from .results import early_stop, network_result
 
 __all__ = ["network_unsupported", "simulate_network_neuron"]
 
@@ -298,23 +298,10 @@ def _early_stop(res, trains, dt, n_steps, max_rate_hz, rate_window_ms, silence_m
     steps = np.concatenate([np.round(tr.times / dt).astype(np.int64) - 1
                             for tr in trains.values()] or [np.zeros(0, np.int64)])
     per_step = np.bincount(np.clip(steps, 0, n_steps - 1), minlength=n_steps)
-    n_neurons = sum(len(tr) for tr in trains.values())
-    stop, why = None, ""
-    if max_rate_hz is not None:
-        win = max(1, int(round(rate_window_ms / dt)))
-        limit = float(max_rate_hz) * n_neurons * win * dt * 1e-3
-        n_win = n_steps // win
-        counts = per_step[:n_win * win].reshape(n_win, win).sum(axis=1)
-        over = np.flatnonzero(counts > limit)
-        if over.size:
-            stop, why = int(over[0]) * win + win - 1, "runaway"
-    if silence_ms is not None:
-        gap = max(1, int(round(silence_ms / dt)))
-        last = np.maximum.accumulate(np.where(per_step > 0, np.arange(n_steps), 0))
-        quiet = np.flatnonzero(np.arange(n_steps) - last >= gap)
-        if quiet.size and (stop is None or quiet[0] < stop):
-            stop, why = int(quiet[0]), "silent"
-    if stop is None:
+    why, stop = early_stop(per_step, sum(len(tr) for tr in trains.values()), dt,
+                           max_rate_hz=max_rate_hz, rate_window_ms=rate_window_ms,
+                           silence_ms=silence_ms)
+    if not why:
         return
     res.failed[0] = True
     res.reasons[0] = why

@@ -48,7 +48,7 @@ from ..stimuli import Stimulus
 from ._brian2_models import MODELS, B2Model, exp2_peak_factor
 from ._brian2_network import WIRINGS, resolve
 from ._brian2_render import Program, render_candidate, render_cells
-from .results import join_networks, network_result
+from .results import early_stop, join_networks, network_result
 
 __all__ = ["Brian2Backend", "cell_program", "network_programs", "TARGETS", "WIRINGS", "MODELS",
            "B2Model", "exp2_peak_factor"]
@@ -292,26 +292,9 @@ def _trains(mon, n: int, dt: float, t_stop: float, stop_step: int | None = None)
 def _early_stop(steps: np.ndarray, n_neurons: int, n_steps: int, dt: float, max_rate_hz,
                 rate_window_ms: float, silence_ms) -> tuple[str, int]:
     """The engine's runaway / silence stops, found after the run: (reason, step)."""
-    per_step = np.bincount(steps, minlength=n_steps)[:n_steps]
-    stops = []
-    if max_rate_hz is not None:
-        win = max(1, int(round(rate_window_ms / dt)))
-        limit = float(max_rate_hz) * n_neurons * win * dt * 1e-3
-        n_win = n_steps // win
-        counts = per_step[:n_win * win].reshape(n_win, win).sum(axis=1)
-        over = np.flatnonzero(counts > limit)
-        if over.size:
-            stops.append((int(over[0]) * win + win - 1, "runaway"))
-    if silence_ms is not None:
-        gap = max(1, int(round(silence_ms / dt)))
-        last = np.maximum.accumulate(np.where(per_step > 0, np.arange(n_steps), 0))
-        quiet = np.flatnonzero(np.arange(n_steps) - last >= gap)
-        if quiet.size:
-            stops.append((int(quiet[0]), "silent"))
-    if not stops:
-        return "", -1
-    step, reason = min(stops)
-    return reason, step
+    return early_stop(np.bincount(steps, minlength=n_steps)[:n_steps], n_neurons, dt,
+                      max_rate_hz=max_rate_hz, rate_window_ms=rate_window_ms,
+                      silence_ms=silence_ms)
 
 
 # --------------------------------------------------------------------------- backend

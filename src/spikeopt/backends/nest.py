@@ -35,7 +35,7 @@ from ._nest_build import cell_plan, network_plan, network_reason
 from ._nest_map import model_reason
 from ._nest_plan import Plan, render_program, run_program, trains_from_events
 from .base import PerCandidate, int_seed
-from .results import cell_result, network_result
+from .results import cell_result, early_stop, network_result
 
 __all__ = ["NestBackend", "Plan", "cell_plan", "network_plan", "render_program",
            "trains_from_events", "load_nest", "quiet"]
@@ -209,24 +209,6 @@ def _early_stop(trains: dict, dt: float, n_steps: int, options: Mapping) -> tupl
     steps = [np.floor(t / dt + 0.5).astype(np.int64) - 1 for tr in trains.values() for t in tr]
     fired = np.bincount(np.clip(np.concatenate(steps) if steps else np.empty(0, np.int64), 0,
                                 n_steps - 1), minlength=n_steps)
-    n_neurons = sum(len(tr) for tr in trains.values())
-    stop_runaway = stop_silent = n_steps
-    if max_rate is not None:
-        win = max(1, int(round(float(options.get("rate_window_ms", 50.0)) / dt)))
-        limit = float(max_rate) * n_neurons * win * dt * 1e-3
-        ends = np.arange(win - 1, n_steps, win)
-        sums = np.add.reduceat(fired, np.arange(0, n_steps, win))[:ends.size]
-        over = np.flatnonzero(sums > limit)
-        if over.size:
-            stop_runaway = int(ends[over[0]])
-    if silence_ms is not None:  # the engine: stop at step k when k - last spike step >= q
-        q = max(1, int(round(float(silence_ms) / dt)))
-        last = 0
-        for k in [*np.flatnonzero(fired).tolist(), n_steps + q]:
-            if k - last > q:
-                stop_silent = last + q
-                break
-            last = k
-    if min(stop_runaway, stop_silent) >= n_steps:
-        return "", -1
-    return ("runaway", stop_runaway) if stop_runaway <= stop_silent else ("silent", stop_silent)
+    return early_stop(fired, sum(len(tr) for tr in trains.values()), dt, max_rate_hz=max_rate,
+                      rate_window_ms=float(options.get("rate_window_ms", 50.0)),
+                      silence_ms=silence_ms)

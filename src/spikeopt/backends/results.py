@@ -15,7 +15,7 @@ import numpy as np
 from ..simulation import NetworkResult, SimResult
 from ..spikes import SpikeTrains
 
-__all__ = ["cell_result", "network_result", "join_cells", "join_networks"]
+__all__ = ["cell_result", "network_result", "join_cells", "join_networks", "early_stop"]
 
 
 def cell_result(trains: Sequence[np.ndarray], *, t_stop: float, dt: float,
@@ -122,3 +122,36 @@ def join_networks(parts: Sequence[NetworkResult | None], reasons: Sequence[str],
                          {n: np.array(v, dtype=np.int64) for n, v in sizes.items()},
                          float(t_stop), float(dt), np.array(n_events, dtype=np.int64), recorded,
                          np.concatenate(rc) if every else None, every * dt if every else 0.0)
+
+
+def early_stop(per_step: np.ndarray, n_neurons: int, dt: float, *, max_rate_hz=None,
+               rate_window_ms: float = 50.0, silence_ms=None) -> tuple[str, int]:
+    """The numba engine's early stops, judged after a run on another simulator.
+
+    ``per_step`` (n_steps,) counts the network's spikes at each step. ``"runaway"``:
+    the spikes of a window of ``rate_window_ms`` exceed ``max_rate_hz`` per neuron
+    (the stop is the window's last step); ``"silent"``: ``silence_ms`` without a
+    spike (the stop is the step that completes the gap). Returns (reason, step),
+    the earlier of the two (runaway on a tie), or ("", -1).
+    """
+    n_steps = per_step.size
+    stops = []
+    if max_rate_hz is not None:
+        win = max(1, int(round(rate_window_ms / dt)))
+        limit = float(max_rate_hz) * n_neurons * win * dt * 1e-3
+        n_win = n_steps // win
+        counts = per_step[:n_win * win].reshape(n_win, win).sum(axis=1)
+        over = np.flatnonzero(counts > limit)
+        if over.size:
+            stops.append((int(over[0]) * win + win - 1, "runaway"))
+    if silence_ms is not None:
+        gap = max(1, int(round(silence_ms / dt)))
+        last = np.maximum.accumulate(np.where(per_step > 0, np.arange(n_steps), 0))
+        quiet = np.flatnonzero(np.arange(n_steps) - last >= gap)
+        if quiet.size:
+            stops.append((int(quiet[0]), "silent"))
+    if not stops:
+        return "", -1
+    step, reason = min(stops)
+    return reason, step
+
