@@ -32,7 +32,7 @@ from ..backends.brian2 import cell_program, network_programs
 from ..errors import InvalidParameterError
 from ..network.spec import Network
 from ..stimuli import Stimulus
-from . import one_candidate
+from . import one_candidate, one_input
 
 __all__ = ["brian2_script", "write_brian2"]
 
@@ -97,29 +97,15 @@ def _footer(monitors: Mapping[str, str], trace: bool, t_stop: float, out: str) -
 def _program(model_or_network, params, *, stimulus, dt, t_stop, seed, record_v, v_every,
              initial, wiring, units):
     p = one_candidate(params, "brian2_script")
-    is_net = isinstance(model_or_network, Network) or (
-        isinstance(model_or_network, Mapping) and "populations" in model_or_network)
+    is_net, stimulus = one_input(model_or_network, stimulus, t_stop=t_stop, dt=dt,
+                                 where="brian2_script")
     if is_net:
-        if stimulus is not None:
-            raise InvalidParameterError("A network takes its inputs from its description; "
-                                        "pass no stimulus.")
-        if t_stop is None:
-            raise InvalidParameterError("brian2_script(network, ...) needs t_stop (ms).")
         prog = network_programs(model_or_network, p or None, dt=dt, seed=seed, wiring=wiring,
                                 units=units, divergence=False)[0]
         t_ms = int(round(float(t_stop) / dt)) * dt
         net = Network.from_dict(model_or_network)
         what = f"network {net!r}, seed {seed}, t_stop = {t_ms:g} ms"
         return prog, t_ms, what, False
-    if stimulus is None:
-        raise InvalidParameterError("brian2_script(model, ...) needs a stimulus (a Stimulus "
-                                    "or current array sampled at dt).")
-    if not isinstance(stimulus, Stimulus):
-        stimulus = Stimulus(np.asarray(stimulus, dtype=np.float64), dt)
-    if stimulus.per_candidate and stimulus.values.shape[0] != 1:
-        raise InvalidParameterError(
-            "brian2_script writes one candidate: a per-candidate stimulus must have one row. "
-            f"Got {stimulus.values.shape[0]}.")
     setup = cell_program(model_or_network, p, stimulus, dt=dt, t_stop=t_stop, initial=initial,
                          record_v_every=int(v_every) if record_v else 0, units=units,
                          divergence=False)

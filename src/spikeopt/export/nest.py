@@ -26,10 +26,9 @@ import numpy as np
 
 from .._version import __version__
 from ..backends.nest import Plan, cell_plan, network_plan, render_program
-from ..errors import InvalidParameterError
 from ..network.spec import Network
 from ..stimuli import Stimulus
-from . import one_candidate
+from . import one_candidate, one_input
 
 __all__ = ["pynest_script"]
 
@@ -111,30 +110,14 @@ def pynest_script(model_or_network, params: Mapping | None = None, *,
         The script.
     """
     p = one_candidate(params, "pynest_script")
-    is_net = isinstance(model_or_network, Network) or (
-        isinstance(model_or_network, Mapping) and "populations" in model_or_network)
+    is_net, stimulus = one_input(model_or_network, stimulus, t_stop=t_stop, dt=dt,
+                                 where="pynest_script")
     if is_net:
-        if stimulus is not None:
-            raise InvalidParameterError("A network takes its inputs from its description; "
-                                        "pass no stimulus.")
-        if t_stop is None:
-            raise InvalidParameterError("pynest_script(network, ...) needs t_stop (ms).")
         plan = network_plan(model_or_network, p, dt=dt, t_stop=t_stop, seed=seed,
                             threads=threads)
         net = Network.from_dict(model_or_network)
         what = f"network {net!r}, t_stop = {plan.t_stop:g} ms, seed {seed}"
     else:
-        if stimulus is None:
-            raise InvalidParameterError("pynest_script(model, ...) needs a stimulus (a Stimulus "
-                                        "or current array sampled at dt).")
-        if not isinstance(stimulus, Stimulus):
-            stimulus = Stimulus(np.asarray(stimulus, dtype=np.float64), dt)
-        if stimulus.per_candidate:
-            if stimulus.values.shape[0] != 1:
-                raise InvalidParameterError(
-                    "pynest_script writes one candidate: a per-candidate stimulus must have "
-                    f"one row. Got {stimulus.values.shape[0]}.")
-            stimulus = Stimulus(stimulus.values[0], stimulus.dt)
         plan = cell_plan(model_or_network, p, stimulus, dt=dt, t_stop=t_stop,
                          record_v=record_v, v_every=v_every, initial=initial, seed=seed,
                          threads=threads)
