@@ -87,3 +87,39 @@ def test_voltage_term_needs_voltage(recording):
     cur, spikes, _ = recording
     with pytest.raises(ConfigError, match="voltage_mV"):
         CellObjective("adex", cur, spikes, 0.1, ["voltage"])
+
+
+def test_voltage_term_is_the_masked_rms_over_the_data_sd(recording):
+    """The one-pass kernel against the formula written out in numpy."""
+    cur, spikes, v = recording
+    obj = CellObjective("adex", cur, spikes, 0.1, [{"metric": "voltage", "clip_mV": -35.0}],
+                        fixed=FIXED, voltage_mV=v)
+    cands = _cands(dict(TRUTH, b=120.0, V_T=-46.0), dict(TRUTH, a=0.5, tau_w=60.0))
+    L = obj(cands)
+    res = obj.simulate(cands, record_v=True)
+    mask, scale, data = obj.voltage_reference(-35.0)
+    m = np.minimum(res.v[:, : data.shape[1]], -35.0).reshape(2, 2, -1)
+    want = (np.sqrt(((m - data[None]) ** 2 * mask[None]).sum(axis=2) / mask.sum(axis=1))
+            / scale[None]).mean(axis=1)
+    np.testing.assert_allclose(L, want, rtol=1e-12)
+    assert mask.sum() < mask.size  # samples around the recorded spikes are left out
+
+
+def test_current_of_sweep_scores_one_simulation_against_every_repeat(recording):
+    """Two 'repeats' of sweep 0's stimulus: simulating it once and scoring it against
+    both gives the losses of simulating it twice; the spikes of sweep 1 are scored
+    against a model run under sweep 0's current."""
+    cur, spikes, v = recording
+    target = spikes.take([0, 0, 1])
+    volt = v[[0, 0, 1]]
+    terms = [{"metric": "gamma_factor"}, {"metric": "voltage"}]
+    cands = _cands(TRUTH, dict(TRUTH, b=120.0))
+    full = CellObjective("adex", cur[[0, 0, 0]], target, 0.1, terms, fixed=FIXED,
+                         voltage_mV=volt, multi_objective=True)
+    once = CellObjective("adex", cur[:1], target, 0.1, terms, fixed=FIXED, voltage_mV=volt,
+                         multi_objective=True, current_of_sweep=[0, 0, 0])
+    np.testing.assert_array_equal(once(cands), full(cands))
+    assert once.simulate(cands).n_sweeps == 1  # one simulation per candidate, not three
+    with pytest.raises(Exception, match="'current_of_sweep'.*3 integer row indices.*1 rows"):
+        CellObjective("adex", cur[:1], target, 0.1, terms, fixed=FIXED, voltage_mV=volt,
+                      current_of_sweep=[0, 1, 0])

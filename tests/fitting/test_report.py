@@ -92,23 +92,34 @@ def test_embed_images_leaves_nothing_pointing_at_files(tmp_path):
         embed_images("<img src='missing.png'>", tmp_path)
 
 
+# the machine notes' flags: no sandbox (root in a container), no GPU, and nothing
+# that reaches the network on its own (updates, sync, QUIC, first-run pages)
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome",
+                  "google-chrome-stable")
+
+
 @pytest.fixture(scope="session")
-def chromium():
-    """A headless Chromium through playwright, or a skip that says what is missing."""
+def chromium(tmp_path_factory):
+    """A headless Chromium context (a new, empty profile) through playwright, or a
+    skip that says what is missing. CI (.ci/run) installs Debian's ``chromium``."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-    exe = next((shutil.which(n) for n in ("chromium", "chromium-browser",
-                                          "chromium-headless-shell", "google-chrome",
-                                          "google-chrome-stable") if shutil.which(n)), None)
+    exe = next((shutil.which(n) for n in CHROMIUM_NAMES if shutil.which(n)), None)
     pw = sync_api.sync_playwright().start()
     try:
-        browser = pw.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        context = pw.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"), executable_path=exe, headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 900})
     except sync_api.Error as exc:  # no browser: playwright's own is not downloaded either
         pw.stop()
         pytest.skip(f"no Chromium to render the report ({type(exc).__name__}): install "
-                    "Debian's chromium-headless-shell, or run 'playwright install chromium'")
-    yield browser
-    browser.close()
+                    "Debian's chromium (apt-get install chromium), or run "
+                    "'playwright install chromium'")
+    yield context
+    context.close()
     pw.stop()
 
 
@@ -116,16 +127,37 @@ def test_report_renders_in_headless_chromium(chromium, starter_cell_run):
     out = starter_cell_run[2]
     page = chromium.new_page()
     try:
-        requested = []
+        requested, errors = [], []
         page.on("request", lambda r: requested.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         url = (out / "report.html").resolve().as_uri()
         page.goto(url, wait_until="load")
-        images = page.evaluate(
-            "Array.from(document.images).map(i => [i.alt, i.complete, i.naturalWidth])")
+        assert requested == [url] and errors == []  # nothing but the page itself, no errors
+        # the summary card opens the page: visible without scrolling, above every section
+        card = page.locator(".card").first
+        assert card.is_visible()
+        box = card.bounding_box()
+        assert box["y"] < 900 and box["height"] > 100
+        first_h2 = page.locator("h2").first.bounding_box()
+        assert box["y"] + box["height"] <= first_h2["y"]
+        assert "model to the recording" in card.inner_text()
+        # every image decoded and laid out, in a figure with a one-line caption
+        images = page.evaluate("""Array.from(document.images).map(i => ({
+            alt: i.alt, complete: i.complete, w: i.naturalWidth, h: i.naturalHeight,
+            shown: i.getBoundingClientRect().width,
+            caption: (i.closest('figure')?.querySelector('figcaption')?.innerText || '')}))""")
         assert len(images) >= 7
-        for alt, complete, width in images:
-            assert complete and width > 0, alt
-        assert requested == [url]  # nothing but the page itself
-        assert page.locator(".card").first.is_visible()
+        for im in images:
+            assert im["complete"] and im["w"] > 0 and im["h"] > 0, im["alt"]
+            assert im["shown"] > 100, im["alt"]  # drawn at a readable size
+            assert len(im["caption"].strip()) > 20 and "\n" not in im["caption"].strip(), im
+        # what a reader sees is text: no JSON, dict or object reprs
+        text = page.inner_text("body")
+        for bad in ("{'", '{"', "object at 0x", "MaxEvaluations(", "TargetLoss(", "<spikeopt"):
+            assert bad not in text, bad
+        shown = re.search(r".{0,40}\b(nan|NaN|None)\b.{0,40}", text)
+        assert shown is None, shown.group(0)
+        assert "CMA-ES, population 16" in text and "evaluations" in text
     finally:
         page.close()

@@ -82,3 +82,26 @@ def test_scores_per_held_out_stimulus(repeats_npz):
     assert test["gamma_repeats"] == pytest.approx(by["gamma"])
     assert test["reliability"] == pytest.approx(by["reliability"])
     json.dumps(scores)  # what scores.json gets
+
+
+def test_first_repeat_training_simulates_each_stimulus_once(repeats_npz):
+    """``train_current: first_repeat``: one row of current per training stimulus (its
+    first repeat's), every repeat's spikes scored against it — the losses equal those
+    of simulating the first repeat's current once per repeat."""
+    from spikeopt.fitting.cell import build_objective
+    from spikeopt.fitting.cell_objective import CellObjective
+
+    cfg = validate_config(_cfg(repeats_npz, train_sets=[0, 4], test_sets=[11],
+                               train_current="first_repeat"))
+    obj = build_objective(cfg)
+    rec = load_data(cfg)
+    assert obj.current.shape[0] == 2 and obj.current_of_sweep.tolist() == [0, 0, 1, 1]
+    np.testing.assert_array_equal(obj.current, rec.current_pA[[0, 2]])
+    ref = CellObjective("lif", rec.current_pA[[0, 0, 2, 2]], rec.spikes.take([0, 1, 2, 3]),
+                        rec.dt_ms, obj.terms, fixed=cfg["fixed"])
+    cands = {"tau_m": np.array([20.0, 12.0, 35.0])}
+    np.testing.assert_array_equal(obj(cands), ref(cands))
+    assert obj(cands)[0] > 0  # repeat 1 (extra current noise) differs from repeat 0's run
+    assert validate_config(cfg) == cfg
+    with pytest.raises(ConfigError, match="train_current"):
+        validate_config(_cfg(repeats_npz, train_sets=[0], train_current="mean"))

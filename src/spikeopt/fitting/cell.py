@@ -86,12 +86,29 @@ def _terms(cfg: dict) -> tuple[list[Term], bool]:
 def build_objective(cfg: dict, rec=None) -> CellObjective:
     """The CellObjective of a validated config over its training sweeps."""
     rec = rec if rec is not None else load_data(cfg)
-    train = rec.select(cfg["data"]["train_sweeps"])
+    sweeps = cfg["data"]["train_sweeps"]
+    train = rec.select(sweeps)
     terms, multi = _terms(cfg)
-    return CellObjective(cfg["model"], train.current_pA, train.spikes, train.dt_ms, terms,
+    current, rows = np.atleast_2d(train.current_pA), None
+    if cfg["data"].get("train_current", "per_sweep") == "first_repeat":
+        current, rows = _first_repeat_currents(current, rec, sweeps)
+    return CellObjective(cfg["model"], current, train.spikes, train.dt_ms, terms,
                          fixed=cfg["fixed"], sim_dt_ms=cfg["simulation"].get("dt_ms"),
                          voltage_mV=train.voltage_mV if any(t.needs_voltage for t in terms)
-                         else None, multi_objective=multi, backend=cfg["backend"])
+                         else None, multi_objective=multi, backend=cfg["backend"],
+                         current_of_sweep=rows)
+
+
+def _first_repeat_currents(current, rec, sweeps):
+    """``data.train_current: first_repeat``: the current of each training stimulus's
+    first repeat (one row per stimulus) and, per training sweep, its stimulus's row —
+    one simulation per stimulus, scored against every repeat, as the held-out
+    stimuli are scored."""
+    sid = np.asarray(rec.stimulus_id)[np.asarray(sweeps)]  # sweeps without repeats: own ids
+    firsts = list(dict.fromkeys(sid.tolist()))
+    rows = np.array([firsts.index(s) for s in sid.tolist()], dtype=np.int64)
+    first_sweep = [int(np.flatnonzero(sid == s)[0]) for s in firsts]
+    return current[first_sweep], rows
 
 
 def build_space(cfg: dict) -> ParameterSpace:
@@ -160,6 +177,28 @@ class CellProblem:
         save_spikes(out / "best_spikes.npz", sim.spikes.take(test))
         save_spikes(out / "target_spikes.npz", _target(rec).take(test))
         return Outcome(scores, {"rec": rec, "sim": sim})
+
+    def raster_source(self, cfg: dict, built: Built, *, max_sweeps: int = 6):
+        """For the live view: ``params -> Raster``, the data against the model on the
+        first ``max_sweeps`` training sweeps, simulated as the report does
+        (:func:`simulate_best`); ``params`` are the fitted ones (ms, mV, nS, pA)."""
+        from ..run import Raster
+
+        train = [int(i) for i in cfg["data"]["train_sweeps"]]
+        shown = train[:max_sweeps]
+        sub = built.context.select(shown)
+        target = _target(sub)
+        fixed = {k: float(v) for k, v in cfg["fixed"].items()}
+        labels = [f"sweep {i} {g}" for i in shown for g in ("data", "model")]
+        note = f"{len(shown)} of {len(train)} training sweeps" if len(shown) < len(train) else ""
+
+        def raster(params: dict) -> Raster:
+            sim = simulate_best(cfg, {**fixed, **{k: float(v) for k, v in params.items()}}, sub)
+            times = [t for k in range(len(shown)) for t in (target[k], sim.spikes[k])]
+            return Raster(labels, times, ["data", "model"] * len(shown),
+                          t_stop=float(target.t_stop), note=note)
+
+        return raster
 
     def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
         from .report import cell_sections

@@ -11,6 +11,7 @@ into its penalty and records as the reason.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -50,11 +51,17 @@ class CellObjective:
     backend : str or mapping, optional
         The simulator (see :func:`spikeopt.simulate`): ``"numba"`` (default) or a
         config's ``{name, workers, timeout_s, options}``.
+    current_of_sweep : array of int (S,), optional
+        The row of ``current_pA`` that drives each target sweep. With repeated
+        stimuli, one simulation per stimulus (under, say, its first repeat's
+        current) is scored against every recorded repeat — the QSNMC challenge's
+        own rule, at a fraction of the simulations. Default: row ``s`` drives sweep
+        ``s`` (``current_pA`` has one row per sweep).
     """
 
     def __init__(self, model, current_pA, target: SpikeTrains, data_dt_ms: float, terms,
                  *, fixed=None, sim_dt_ms: float | None = None, voltage_mV=None,
-                 multi_objective: bool = False, backend="numba"):
+                 multi_objective: bool = False, backend="numba", current_of_sweep=None):
         self.model_spec = model
         self.model = cell_model(model)
         self.backend = backend
@@ -62,7 +69,17 @@ class CellObjective:
         self.data_dt = float(data_dt_ms)
         self.sim_dt = float(sim_dt_ms or data_dt_ms)
         self.target = target
-        if len(target) != self.current.shape[0]:
+        self.current_of_sweep = None
+        if current_of_sweep is not None:
+            rows = np.asarray(current_of_sweep)
+            n = self.current.shape[0]
+            if (rows.shape != (len(target),) or rows.dtype.kind not in "iu"
+                    or rows.min(initial=0) < 0 or rows.max(initial=0) >= n):
+                raise InvalidParameterError(
+                    f"The 'current_of_sweep' parameter of CellObjective must be {len(target)} "
+                    f"integer row indices into current_pA's {n} rows. Got {rows!r} instead.")
+            self.current_of_sweep = rows.astype(np.int64)
+        elif len(target) != self.current.shape[0]:
             raise InvalidParameterError(
                 f"target has {len(target)} sweeps but current_pA has {self.current.shape[0]}."
             )
@@ -146,8 +163,19 @@ class CellObjective:
         return simulate(self.model, full, stimulus or self.stimulus, dt=self.sim_dt,
                         record_v=record_v, v_every=self.v_step, backend=self.backend)
 
+    def expand(self, res):
+        """The SimResult of the current rows as one row per target sweep (a copy of
+        its stimulus's row where ``current_of_sweep`` is set; ``res`` otherwise)."""
+        if self.current_of_sweep is None:
+            return res
+        P, S = res.n_candidates, len(self.current_of_sweep)
+        rows = (np.arange(P)[:, None] * res.n_sweeps + self.current_of_sweep[None, :]).ravel()
+        return replace(res, spikes=res.spikes.take(rows),
+                       v=None if res.v is None else res.v[rows], failed=res.failed[rows],
+                       fail_time=res.fail_time[rows], n_sweeps=S)
+
     def __call__(self, params: Mapping[str, np.ndarray]) -> np.ndarray:
-        res = self.simulate(params, record_v=self.needs_v)
+        res = self.expand(self.simulate(params, record_v=self.needs_v))
         cols = [t.evaluate(res, self) for t in self.terms]
         L = np.stack(cols, axis=1)
         L[res.failed_candidates] = np.nan  # the runner records these as failed

@@ -48,20 +48,23 @@ def write_config(cfg: dict, out: Path) -> None:
     (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
 
 
-def watchers(*, desc: str, progress: bool, live: bool) -> list:
+def watchers(*, desc: str, progress: bool, live: bool, raster=None) -> list:
     """The callbacks that show a run: the live view (which is a plain progress bar
-    where the output is not a terminal), the progress bar, or nothing."""
+    where the output is not a terminal; ``raster``: its source of the best
+    candidate's spikes), the progress bar, or nothing."""
     if live:
-        return [LiveView(desc=desc)]
+        return [LiveView(desc=desc, raster=raster)]
     return [ProgressBar(desc=desc)] if progress else []
 
 
 def run_config(cfg: dict, objective, space, *, kind: str, desc: str, progress: bool,
-               overwrite: bool, optimizer_defaults: dict | None = None, live: bool = False):
+               overwrite: bool, optimizer_defaults: dict | None = None, live: bool = False,
+               raster=None):
     """Optimize ``objective`` over ``space`` as ``cfg`` says; writes ``config.yaml`` and
     the run store in ``cfg["output"]``. ``optimizer_defaults`` maps an optimizer
     name to options used unless the config sets them; ``live`` shows the run in
-    the terminal (:class:`~spikeopt.run.LiveView`) instead of a progress bar."""
+    the terminal (:class:`~spikeopt.run.LiveView`, with ``raster`` as its source of
+    the best candidate's spikes) instead of a progress bar."""
     out = Path(cfg["output"])
     out.mkdir(parents=True, exist_ok=True)
     write_config(cfg, out)
@@ -69,7 +72,7 @@ def run_config(cfg: dict, objective, space, *, kind: str, desc: str, progress: b
     name = opt.pop("name")
     for k, v in (optimizer_defaults or {}).get(name, {}).items():
         opt.setdefault(k, v)
-    callbacks = watchers(desc=desc, progress=progress, live=live)
+    callbacks = watchers(desc=desc, progress=progress, live=live, raster=raster)
     return optimize(objective, space, optimizer=name, optimizer_options=opt,
                     budget=terminator(cfg["budget"]), seed=cfg["seed"],
                     executor=executor_spec(cfg["executor"]), run_dir=out, callbacks=callbacks,

@@ -78,6 +78,36 @@ class NetworkFit:
     def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
         return _sections(cfg, outcome, out)
 
+    def raster_source(self, cfg: dict, built: Built, *, max_rows: int = 24):
+        """For the live view: ``params -> Raster``, one network of the candidate (the
+        first validation seed: the network the report's raster shows), up to 20
+        evenly spaced neurons per population, ``max_rows`` in all."""
+        from ..run import Raster
+
+        problem = built.context
+        one = NetworkProblem(problem.network, cfg["fit"], problem.terms, target=problem.target,
+                             t_stop_ms=problem.t_stop, dt_ms=problem.dt,
+                             simulation=problem.simulation, backend=problem.backend)
+        seeds = [np.random.SeedSequence(cfg["seed"], spawn_key=(1, _VALIDATION_GENERATION, 0))]
+        pops = one.populations
+        per = max(2, min(20, max_rows // max(len(pops), 1)))
+
+        def raster(params: dict) -> Raster:
+            res = one.simulate({k: [float(v)] for k, v in params.items()}, seeds)
+            labels, times, groups, shown = [], [], [], []
+            for p in pops:
+                sp = res.population(p, 0)
+                idx = np.unique(np.linspace(0, len(sp) - 1, min(per, len(sp))).round()
+                                .astype(int)) if len(sp) else np.zeros(0, int)
+                labels += [f"{p} {i}" for i in idx]
+                times += [sp[int(i)] for i in idx]
+                groups += [p] * idx.size
+                shown.append(f"{p} {idx.size} of {len(sp)}")
+            return Raster(labels, times, groups, t_stop=one.t_stop,
+                          note="neurons shown: " + ", ".join(shown) + " (evenly spaced ids)")
+
+        return raster
+
 
 register_problem(NetworkFit())
 

@@ -15,7 +15,13 @@ and answers four questions:
     what the report shows for this kind, after the common sections
     (summary, best parameters, convergence, population, degeneracy);
 ``title(cfg) -> str``
-    the report's heading.
+    the report's heading;
+
+and, optionally,
+
+``raster_source(cfg, built) -> (params -> spikeopt.run.Raster)``
+    the best candidate's spikes for the live view (``spikeopt fit --live``),
+    simulated the way the report simulates it (:func:`live_raster`).
 
 ``store_kind`` is the name under which the kind registers its objective
 factory with the run engine, so that ``resume`` rebuilds the problem from the
@@ -31,7 +37,7 @@ from typing import Any, Protocol
 from ..params import ParameterSpace
 
 __all__ = ["Built", "Outcome", "Section", "ProblemKind", "PROBLEMS", "register_problem",
-           "get_problem"]
+           "get_problem", "live_raster"]
 
 
 @dataclass
@@ -93,3 +99,10 @@ def get_problem(cfg: dict) -> ProblemKind:
     from . import cell, network_fit, task_fit  # noqa: F401  (each registers its kind)
 
     return PROBLEMS[cfg.get("kind", "cell")]
+
+
+def live_raster(kind: ProblemKind, cfg: dict, built: Built):
+    """The kind's raster source for the live view (``params -> Raster``), or None
+    for a kind without one."""
+    source = getattr(kind, "raster_source", None)
+    return None if source is None else source(cfg, built)

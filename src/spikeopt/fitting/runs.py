@@ -13,7 +13,7 @@ from pathlib import Path
 from .cell_models import model_label
 from .config import load_config
 from .engine import run_config, terminator, watchers
-from .problems import get_problem
+from .problems import get_problem, live_raster
 
 __all__ = ["fit", "resume_fit", "finalize"]
 
@@ -22,8 +22,9 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
         live: bool = False):
     """Run the fit described by ``config`` (a YAML path or a dict) and write its run
     folder; returns the :class:`spikeopt.Result`. ``progress`` shows a progress bar,
-    ``live`` the live terminal view (:class:`spikeopt.run.LiveView`; a progress
-    bar where the output is not a terminal). See docs/fit.md (cells) and
+    ``live`` the live terminal view (:class:`spikeopt.run.LiveView`, with the best
+    candidate's raster where the kind has one; a progress bar where the output is
+    not a terminal). See docs/fit.md (cells) and
     docs/network.md (networks)."""
     cfg = load_config(config)
     kind = get_problem(cfg)
@@ -34,7 +35,7 @@ def fit(config, *, progress: bool = True, overwrite: bool = False, report: bool 
         defaults[name] = {**defaults.get(name, {}), **opts}
     result = run_config(cfg, built.objective, built.space, kind=kind.store_kind, desc=desc,
                         progress=progress, overwrite=overwrite, optimizer_defaults=defaults,
-                        live=live)
+                        live=live, raster=live_raster(kind, cfg, built) if live else None)
     scores = finalize(cfg, result, report=report, built=built)
     return _kept(result, scores)
 
@@ -69,9 +70,15 @@ def resume_fit(run_dir, *, budget=None, progress: bool = True, report: bool = Tr
     cfg = _stored_config(run_dir)
     if budget is not None:
         cfg["budget"] = {"evaluations": int(budget)}
+    built = raster = None
+    if live:
+        kind = get_problem(cfg)
+        built = kind.build(cfg)
+        raster = live_raster(kind, cfg, built)
     result = _resume(run_dir, budget=None if budget is None else terminator(cfg["budget"]),
-                     callbacks=watchers(desc="resume", progress=progress, live=live))
-    scores = finalize(cfg, result, report=report)
+                     callbacks=watchers(desc="resume", progress=progress, live=live,
+                                        raster=raster))
+    scores = finalize(cfg, result, report=report, built=built)
     return _kept(result, scores)
 
 

@@ -197,6 +197,10 @@ class Data(_Section):
         None, description="stimulus ids: all their repeats train (instead of train_sweeps)")
     test_sets: list[StrictInt] | None = Field(
         None, description="stimulus ids: all their repeats are held out")
+    train_current: Literal["per_sweep", "first_repeat"] = Field(
+        "per_sweep", description="per_sweep: every training sweep simulated under its own "
+        "recorded current; first_repeat: one simulation per stimulus, under its first "
+        "repeat's current, scored against every repeat (how held-out stimuli are scored)")
     options: dict[str, Any] = Field({}, description="passed to the loader")
 
     @model_validator(mode="after")

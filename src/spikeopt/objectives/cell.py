@@ -35,6 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from .. import metrics
 from ..errors import ConfigError
@@ -157,9 +158,30 @@ def _voltage_loss(res, obj, tiled, o):
     clip = float(o.get("clip_mV", -30.0))
     mask, scale, data = obj.voltage_reference(clip)
     n = data.shape[1]
-    m = np.minimum(res.v[:, :n], clip).reshape(P, S, n)
-    err2 = ((m - data[None]) ** 2 * mask[None]).sum(axis=2) / mask.sum(axis=1)
-    return np.sqrt(err2) / scale[None]
+    if res.v.shape[1] < n:
+        raise ConfigError(f"the voltage term needs {n} voltage samples per sweep; the "
+                          f"simulation recorded {res.v.shape[1]}")
+    kept = np.ascontiguousarray(mask, dtype=np.uint8)
+    rms = _masked_rms(res.v, data, kept, clip, S)
+    return rms.reshape(P, S) / scale[None]
+
+
+@njit(cache=True, error_model="numpy")
+def _masked_rms(v, data, mask, clip, S):
+    """RMS (mV) of min(v, clip) - data over the masked samples of each row of ``v``
+    (row r against sweep r % S): one pass, no (P·S, T) temporaries."""
+    rows, n = v.shape[0], data.shape[1]
+    out = np.empty(rows)
+    for r in range(rows):
+        s = r % S
+        acc, k = 0.0, 0
+        for t in range(n):
+            if mask[s, t]:
+                x = min(v[r, t], clip) - data[s, t]
+                acc += x * x
+                k += 1
+        out[r] = np.sqrt(acc / k) if k > 0 else 0.0
+    return out
 
 
 _LOSSES = {"gamma_factor": _gamma_loss, "spike_distance": _spike_distance_loss,

@@ -7,7 +7,7 @@ from .api import DEFAULT_PENALTY, optimize, register_objective_factory, resume
 from .callbacks import BestPrinter, Callback, ProgressBar, StatsLogger
 from .evaluate import Losses
 from .executors import DaskExecutor, Executor, Lost, ProcessExecutor, SerialExecutor, make_executor
-from .live import LiveView
+from .live import LiveView, Raster
 from .refinement import Refinement, refine
 from .result import Result, pareto_mask
 from .runner import GenerationInfo, Runner
@@ -25,6 +25,7 @@ __all__ = [
     "Lost",
     "ProcessExecutor",
     "ProgressBar",
+    "Raster",
     "Refinement",
     "Result",
     "RunStore",

@@ -4,26 +4,82 @@
 ``spikeopt fit CONFIG --live``. It shows the best loss curve, the population's
 current spread per parameter against its bounds, evaluations per second, the
 budget spent in its own units and the time left from the terminators'
-progress. It only sees what the runner hands every callback (the generation's
-parameters and losses), so it never simulates anything; where the output is not
-a terminal it is a plain :class:`~spikeopt.run.callbacks.ProgressBar`.
+progress; given a ``raster`` source (a function of the best parameters that
+returns a :class:`Raster`), also the best candidate's spikes — data against
+model per sweep for a cell, sampled neurons per population for a network. The
+view itself never simulates: the source does, and only when the best candidate
+has changed. Where the output is not a terminal it is a plain
+:class:`~spikeopt.run.callbacks.ProgressBar`.
 
 Redraws are throttled: at most ``max_hz`` per second, and spaced so that the
-measured cost of drawing stays below ``max_overhead`` of the run's wall time
-(``bench/live_view.py`` measures it).
+measured cost of drawing (and of the raster source) stays below
+``max_overhead`` of the run's wall time (``bench/live_view.py`` measures it).
 """
 
 from __future__ import annotations
 
 import math
 import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import InvalidParameterError
 from .callbacks import Callback, ProgressBar, RunClock, format_seconds
 
-__all__ = ["LiveView"]
+__all__ = ["LiveView", "Raster"]
+
+# rich colour per group, in order of first appearance ('data' and 'model' first for cells)
+_GROUP_COLOURS = ("bright_white", "magenta", "cyan", "yellow", "green", "blue", "red")
+
+
+@dataclass(frozen=True, eq=False)  # rows of arrays: compared by identity
+class Raster:
+    """Spike trains for the live view: one row per train, drawn top to bottom.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Each row's label (``"sweep 3 data"``, ``"E 17"``).
+    times : sequence of array_like
+        Each row's spike times, ms from the start of the row's trial.
+    groups : sequence of str
+        Each row's group (``"data"`` / ``"model"``, a population's name): rows of
+        one group share a colour, named in the legend.
+    t_stop : float
+        The time axis' end, ms (it starts at 0).
+    note : str
+        A line under the raster, e.g. what was left out (``"20 of 400 E neurons"``).
+
+    Examples
+    --------
+    >>> r = Raster(["s0 data", "s0 model"], [[10.0, 250.0], [12.5]], ["data", "model"],
+    ...            t_stop=500.0)
+    >>> len(r), r.t_stop
+    (2, 500.0)
+    """
+
+    labels: Sequence[str]
+    times: Sequence
+    groups: Sequence[str]
+    t_stop: float
+    note: str = ""
+
+    def __post_init__(self):
+        n = len(self.labels)
+        if len(self.times) != n or len(self.groups) != n:
+            raise InvalidParameterError(
+                "Raster needs one label, one spike-time array and one group per row. Got "
+                f"{n} labels, {len(self.times)} time arrays and {len(self.groups)} groups "
+                "instead.")
+        if not float(self.t_stop) > 0:
+            raise InvalidParameterError(
+                f"The 't_stop' parameter of Raster must be > 0 ms. Got {self.t_stop!r} instead.")
+
+    def __len__(self) -> int:
+        return len(self.labels)
 
 
 class LiveView(Callback):
@@ -46,13 +102,27 @@ class LiveView(Callback):
         of the run's wall time (0.02: 2 %). The last generation is always drawn.
     curve_width, curve_height : int
         The loss plot's size in characters.
+    raster : callable, optional
+        ``raster(best_params) -> Raster``: the best candidate's spikes, drawn under
+        the loss curve. Called only when the best candidate has changed and a
+        frame is drawn, and only as often as its measured cost allows (it shares
+        ``max_overhead`` with the frames). An error in it is warned about once
+        and the panel says so; the run goes on.
+    raster_rows : int
+        At most this many raster rows are drawn (the first ones; the note says
+        how many were left out).
 
     Attributes
     ----------
     draws : int
         Frames drawn so far.
     seconds : float
-        Time spent in this callback so far (drawing and bookkeeping), in s.
+        Time spent in this callback so far (drawing, the raster source and
+        bookkeeping), in s.
+    raster_calls : int
+        Times the raster source was called.
+    raster_seconds : float
+        Time spent in the raster source so far, in s.
 
     Examples
     --------
@@ -68,7 +138,8 @@ class LiveView(Callback):
     """
 
     def __init__(self, *, desc: str = "optimize", console=None, file=None, max_hz: float = 4.0,
-                 max_overhead: float = 0.02, curve_width: int = 60, curve_height: int = 10):
+                 max_overhead: float = 0.02, curve_width: int = 60, curve_height: int = 10,
+                 raster=None, raster_rows: int = 24):
         if not max_hz > 0:
             raise InvalidParameterError(
                 f"The 'max_hz' parameter of LiveView must be > 0. Got {max_hz!r} instead.")
@@ -76,6 +147,14 @@ class LiveView(Callback):
             raise InvalidParameterError(
                 "The 'max_overhead' parameter of LiveView must be in (0, 1]. Got "
                 f"{max_overhead!r} instead.")
+        if raster is not None and not callable(raster):
+            raise InvalidParameterError(
+                "The 'raster' parameter of LiveView must be a function of the best parameters "
+                f"returning a Raster. Got {raster!r} instead.")
+        if not int(raster_rows) >= 1:
+            raise InvalidParameterError(
+                f"The 'raster_rows' parameter of LiveView must be >= 1. Got {raster_rows!r} "
+                "instead.")
         self.desc, self.file = desc, file
         self.console = console
         self.min_interval = 1.0 / float(max_hz)
@@ -89,6 +168,16 @@ class LiveView(Callback):
         self._live = None
         self._info = None
         self._next_draw = 0.0
+        self.raster_source = raster
+        self.raster_rows = int(raster_rows)
+        self.raster_calls = 0
+        self.raster_seconds = 0.0
+        self._raster: Raster | None = None
+        self._raster_for: dict | None = None  # the best parameters it shows
+        self._raster_loss = math.nan  # and their loss
+        self._raster_drawn = None  # (raster, width, renderable)
+        self._raster_error: str | None = None
+        self._next_raster = 0.0
 
     # -- the callback --------------------------------------------------------------
     def on_start(self, runner) -> None:
@@ -143,12 +232,43 @@ class LiveView(Callback):
 
     # -- drawing ---------------------------------------------------------------------
     def _draw(self, stop_reason: str | None = None) -> None:
+        share = self.max_overhead if self.raster_source is None else self.max_overhead / 2
+        self._update_raster(force=stop_reason is not None, share=share)
         t0 = time.perf_counter()
         self._live.update(self.render(stop_reason=stop_reason), refresh=True)
         self.draws += 1
         now = time.perf_counter()
         cost = now - t0
-        self._next_draw = now + max(self.min_interval, cost / self.max_overhead)
+        self._next_draw = now + max(self.min_interval, cost / share)
+
+    def _update_raster(self, *, force: bool, share: float) -> None:
+        """Call the raster source if the best candidate changed since its last call
+        and its last measured cost fits in its ``share`` of the run's time (always
+        for the last frame)."""
+        if self.raster_source is None or self._raster_error is not None:
+            return
+        best = self.runner.best_params
+        if best is None or best == self._raster_for:
+            return
+        t0 = time.perf_counter()
+        if not force and t0 < self._next_raster:
+            return
+        try:
+            raster = self.raster_source(dict(best))
+            if not isinstance(raster, Raster):
+                raise TypeError(f"the raster source must return a Raster; got {raster!r}")
+        except Exception as exc:  # noqa: BLE001  (a display must not end the run)
+            self._raster_error = f"{type(exc).__name__}: {exc}"
+            warnings.warn(f"LiveView: the raster source failed ({self._raster_error}); the "
+                          "view goes on without it", RuntimeWarning, stacklevel=2)
+            return
+        finally:
+            cost = time.perf_counter() - t0
+            self.raster_calls += 1
+            self.raster_seconds += cost
+        self._raster, self._raster_for = raster, dict(best)
+        self._raster_loss = self.runner.status.best_loss
+        self._next_raster = t0 + cost + cost / share
 
     def render(self, *, stop_reason: str | None = None):
         """The current frame, a rich renderable (fixed widths: nothing to measure)."""
@@ -157,6 +277,8 @@ class LiveView(Callback):
 
         width = min(self.console.width, 110)
         parts = [self._header(stop_reason), self._curve(width - 4)]
+        if self.raster_source is not None:
+            parts.append(self._raster_panel(width - 4))
         if self._info is not None:
             parts.append(self._spread(self._info, width - 4))
         title = f"{self.desc} · generation {self.runner.status.generations}"
@@ -232,6 +354,58 @@ class LiveView(Callback):
         fig.plot(x.tolist(), y.tolist(), lc="cyan")
         return Text.from_ansi(fig.show(), no_wrap=True)
 
+    def _raster_panel(self, width: int):
+        """The best candidate's raster: one text line per row, its label beside a
+        plotille braille canvas (each spike a vertical tick), rows coloured by
+        group, a time axis and a legend."""
+        import plotille
+        from rich.console import Group
+        from rich.text import Text
+
+        title = "best candidate's raster"
+        if self._raster_error is not None:
+            return Text(f"{title}: unavailable ({self._raster_error})", style="dim")
+        r = self._raster
+        if r is None:
+            return Text(f"{title}: after the first generation", style="dim")
+        if self._raster_drawn is not None and self._raster_drawn[0] is r \
+                and self._raster_drawn[1] == width:
+            return self._raster_drawn[2]  # drawn once per raster and width
+        n = min(len(r), self.raster_rows)
+        lw = max(6, min(max((len(s) for s in r.labels[:n]), default=6), 18))
+        cols = max(20, width - lw - 1)
+        colours = {}
+        for g in r.groups:
+            colours.setdefault(g, _GROUP_COLOURS[len(colours) % len(_GROUP_COLOURS)])
+        t_stop = float(r.t_stop)
+        canvas = plotille.Canvas(cols, max(n, 1), xmin=0.0, ymin=0.0, xmax=t_stop, ymax=max(n, 1))
+        dx = t_stop / (2 * cols)  # one braille dot's width, ms
+        for i in range(n):
+            y = n - 1 - i  # the first row on top
+            t = np.asarray(r.times[i], dtype=float)
+            dots = np.unique(np.minimum(np.rint(t[(t >= 0) & (t <= t_stop)] / dx), 2 * cols - 1))
+            for x in dots * dx:  # one tick per dot column, however many spikes share it
+                canvas.line(float(x), y + 0.2, float(x), y + 0.8)
+        lines = canvas.plot(linesep="\n").split("\n")
+        out = Text()
+        legend = Text(f"{title} (loss {self._raster_loss:.4g}): ", style="italic")
+        for g, c in colours.items():
+            legend.append("┃", style=c).append(f" {g}  ")
+        out.append_text(legend)
+        for i in range(n):
+            out.append("\n").append(f"{_shorten(str(r.labels[i]), lw):>{lw}} ", style="bold")
+            out.append(lines[i], style=colours[r.groups[i]])
+        axis = f"0 ms{f'{t_stop:.6g} ms':>{cols - 4}}"
+        out.append("\n" + " " * (lw + 1) + axis, style="dim")
+        notes = [r.note] if r.note else []
+        if n < len(r):
+            notes.append(f"{n} of {len(r)} rows shown")
+        if notes:
+            out.append("\n" + " " * (lw + 1) + "; ".join(notes), style="dim")
+        out.no_wrap = True
+        self._raster_drawn = (r, width, Group(out))
+        return self._raster_drawn[2]
+
     def _spread(self, info, width: int):
         """Each parameter's population now: min / median / max against its bounds,
         with a bar of the spread in the search's own coordinates (log10 for log
@@ -274,9 +448,19 @@ class LiveView(Callback):
                       end=float(g.max() - lo_g), color="cyan", bgcolor="grey23")
             stats = {"low": p.low, "min": v.min(), "median": np.median(v), "max": v.max(),
                      "high": p.high}
-            grid.add_row(label + "".join(f"{stats[c]:>9.4g}" for c in cols), bar,
+            grid.add_row(label + "".join(f"{_number(stats[c]):>9}" for c in cols), bar,
                          "" if b is None else f"{float(b):.4g}")
         return Group(Text("population this generation", style="italic"), grid)
+
+
+def _number(v) -> str:
+    """At most 8 characters, so that 9-wide columns keep a space between numbers
+    (``-0.007769`` → ``-0.00777``)."""
+    for digits in (4, 3, 2, 1):
+        text = f"{float(v):.{digits}g}"
+        if len(text) <= 8:
+            return text
+    return text
 
 
 def _shorten(name: str, width: int) -> str:
