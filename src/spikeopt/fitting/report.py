@@ -80,10 +80,11 @@ def convergence_figure(history):
     return fig
 
 
-def population_figure(history, space_cfg: dict):
-    """Each fitted parameter's values over generations (population), best marked."""
+def population_figure(history, space_cfg: dict, max_params: int = 16):
+    """Each fitted parameter's values over generations (population), best marked; the
+    first ``max_params`` parameters only (a task's weights can number hundreds)."""
     plt = pyplot()
-    names = list(space_cfg)
+    names = list(space_cfg)[:max_params]
     fig, axes = plt.subplots(len(names), 1, figsize=(7, 1.7 * len(names)), squeeze=False,
                              sharex=True)
     ok = history[history["status"] == "ok"]
@@ -98,6 +99,9 @@ def population_figure(history, space_cfg: dict):
             ax.set_yscale("log")
         ax.set_ylabel(f"{n} ({spec.get('unit', '')})", fontsize=8)
     axes[-1, 0].set_xlabel("generation")
+    if len(space_cfg) > max_params:
+        axes[0, 0].set_title(f"the first {max_params} of {len(space_cfg)} parameters",
+                             fontsize=8)
     return fig
 
 

@@ -352,7 +352,7 @@ class NetworkConfig(_Common):
 
 
 # -- kind: task ------------------------------------------------------------------------
-TASK_NAMES = ("sine_cosine", "mushroom_body")
+TASK_NAMES = ("sine_cosine", "mushroom_body", "direction_of_motion")
 
 
 class TaskSpec(BaseModel):

@@ -529,6 +529,12 @@ def _population(name: str, p, leaves: dict) -> Population:
 
 def _input(name: str, s, leaves: dict, pops: dict) -> Input:
     where = path = f"inputs.{name}"
+    if isinstance(s, Mapping) and s.get("type") == "events":
+        raise _fail(where, "an event recording (type: events) is read into spike times when "
+                           "a config or YAML file is loaded (spikeopt.fitting.network_config."
+                           "load_network; "
+                           "docs/events.md); Network.from_dict takes them as type: spikes "
+                           "(spikeopt.io.to_spike_trains(...).to_list()).")
     if not isinstance(s, Mapping) or s.get("type") not in INPUTS:
         raise _fail(where, f"needs a 'type', one of {sorted(INPUTS)}. Got "
                            f"{s.get('type') if isinstance(s, Mapping) else s!r}.")
@@ -557,8 +563,13 @@ def _input(name: str, s, leaves: dict, pops: dict) -> Input:
             raise _fail(f"{where}.times_ms", "needs one list of spike times (ms) per source.")
         times = []
         for i, tr in enumerate(raw):
-            vals = [_number(f"{where}.times_ms.{i}", t) for t in (tr if isinstance(
-                tr, list | tuple) else [tr])]
+            if type(tr).__name__ == "ndarray":  # a numpy train: checked at once
+                vals = sorted(float(t) for t in tr.reshape(-1).tolist())
+                if any(not math.isfinite(t) for t in vals):
+                    raise _fail(f"{where}.times_ms.{i}", "spike times must be finite.")
+            else:
+                vals = [_number(f"{where}.times_ms.{i}", t) for t in (tr if isinstance(
+                    tr, list | tuple) else [tr])]
             if any(t < 0 for t in vals):
                 raise _fail(f"{where}.times_ms.{i}", "spike times must be >= 0 ms.")
             times.append(tuple(sorted(vals)))

@@ -4,6 +4,8 @@
   integrate-and-fire classifier of sine- and cosine-rate spike trains.
 * ``mushroom_body`` — GeNN_Autoparam's insect mushroom body on glyph images
   (:mod:`spikeopt.tasks.mushroom_body`).
+* :class:`MotionTask` (``direction_of_motion``) — the direction of a bar crossing an
+  event camera, from synthetic event recordings (:func:`moving_bar`).
 
 A task holds its seeded trials (training and held-out, same distribution), its
 genes (a :class:`~spikeopt.params.ParameterSpace`) and scores a whole population
@@ -14,13 +16,15 @@ a network's wiring back with Hawkes processes.
 """
 
 from .base import Trials, accuracy, confusion_matrix, count_loss, predict, wilson_interval
+from .motion import MotionTask, moving_bar
 from .sine_cosine import SineCosineTask
 
-__all__ = ["TASKS", "SineCosineTask", "Trials", "accuracy", "confusion_matrix", "count_loss",
-           "get_task", "predict", "wilson_interval"]
+__all__ = ["TASKS", "MotionTask", "SineCosineTask", "Trials", "accuracy", "confusion_matrix",
+           "count_loss", "get_task", "moving_bar", "predict", "wilson_interval"]
 
 TASKS = {"sine_cosine": "spikeopt.tasks.sine_cosine:SineCosineTask",
-         "mushroom_body": "spikeopt.tasks.mushroom_body:MushroomBodyTask"}
+         "mushroom_body": "spikeopt.tasks.mushroom_body:MushroomBodyTask",
+         "direction_of_motion": "spikeopt.tasks.motion:MotionTask"}
 
 
 def get_task(name: str):
