@@ -18,11 +18,15 @@ events for D = 10 and 50 000 for D = 50. Measured, medians over ``--repeats``:
     .venv/bin/python bench/hawkes.py [--dims 10,50] [--repeats 3] [--no-tick]
     .venv/bin/python bench/hawkes.py --nuts [--repeats 1]
 
-``--nuts``: NUTS (numpyro, compiled likelihood) on a 5-D process with the decay
-free, ~3 000 events, 2 chains x 750 draws: NUTS' initial mass matrix from the
-identity or the posterior's curvature (the default), 500 or 250 warm-up steps,
-diagonal or dense mass: wall time (JAX compilation and the starting MLE
-included), likelihood+gradient evaluations, R-hat, ESS, divergences.
+``--nuts``: both NUTS samplers of ``fit_mcmc`` on a 5-D process with the decay
+free (31 parameters), ~3 000 events, 2 chains x (500 warm-up + 750 draws),
+curvature mass init, diagonal mass: ``sampler="numba"`` (chains sequential and
+in threads) and ``sampler="numpyro"`` (compiled likelihood via ``pure_callback``;
+``--no-numpyro`` skips it). Wall and CPU time of the whole fit (starting MLE,
+JAX compilation included), likelihood+gradient evaluations, CPU per evaluation,
+a quiet-machine estimate (evaluations x the kernel's cost alone), max R-hat,
+min ESS, divergences, mean acceptance statistic, the load average around each
+run (the machine may be shared) and the numpyro / numba wall ratio.
 """
 
 from __future__ import annotations
@@ -123,38 +127,76 @@ def run_tick(py: Path, st, mu, alpha, repeats: int) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def nuts(repeats: int) -> None:
-    """NUTS wall time and likelihood evaluations, curvature vs identity mass init."""
+def _loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]  # 1-minute load average
+    except OSError:
+        return "n/a"
+
+
+def nuts(repeats: int, numpyro: bool = True) -> None:
+    """Both NUTS samplers on the same 5-D posterior, in the same run: wall and CPU
+    time, likelihood+gradient evaluations, R-hat, ESS, divergences, ratios."""
     import spikeopt.hawkes.mcmc as mcmc
     from spikeopt.hawkes import fit
 
     st, mu, alpha = make_problem(5, 3000, 0)
+    ev = prepare_events(st)
     calls = [0]
     kernel = mcmc.loglik_arrays
 
-    def counted(*a):  # counts the sampler's likelihood+gradient evaluations
+    def counted(*a):  # counts numpyro's likelihood+gradient evaluations (host callbacks)
         calls[0] += 1
         return kernel(*a)
 
-    mcmc.loglik_arrays = counted
-    print(f"# NUTS, D = 5, {st.times.size} events, decay free; 2 chains x (500 + 750)")
-    print("| mass init | warm-up | mass | wall s | likelihood evaluations | max R-hat | min ESS "
-          "| divergences |")
-    print("|---|---|---|---|---|---|---|---|")
-    settings = [("identity", 500, False), ("curvature", 500, False), ("curvature", 250, False),
-                ("curvature", 500, True)]
+    # the kernel alone, at the truth (same cost anywhere: the pass does not depend on
+    # values): the fastest of 7 rounds of 300 calls in CPU time, the least disturbed
+    # by other jobs on a shared machine
+    bm = expand_beta(BETA, ev.n_dim)
+    rounds = []
+    for _ in range(7):
+        c0 = time.process_time()
+        for _ in range(300):
+            loglik_arrays(ev, mu * 1e-3, alpha, bm, True)
+        rounds.append((time.process_time() - c0) / 300)
+    per_eval = min(rounds)
+    print(f"# NUTS, D = 5, {st.times.size} events, decay free (31 parameters); 2 chains x "
+          f"(500 warm-up + 750 draws), curvature mass init, diagonal mass; kernel alone "
+          f"{per_eval * 1e3:.3f} ms CPU per likelihood+gradient (best of 7 x 300 calls); "
+          f"{os.cpu_count()} CPUs")
+    print("| sampler | wall s | CPU s | evaluations | CPU ms / evaluation | evaluations x kernel "
+          "alone s | max R-hat | min ESS | min ESS / draw | divergences "
+          "| accept stat | 1-min load before / after |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    settings = [("numba", "sequential"), ("numba", "threads")]
+    if numpyro:
+        settings.append(("numpyro", "sequential"))
+    rows = {}
     for _ in range(repeats):
-        for init, warmup, dense in settings:
+        for sampler, chain_method in settings:
             calls[0] = 0
-            t0 = time.perf_counter()
-            est = fit(st, method="mcmc", rng=0, num_warmup=warmup, num_samples=750,
-                      num_chains=2, mass_init=init, dense_mass=dense)
-            wall = time.perf_counter() - t0
+            load0 = _loadavg()
+            mcmc.loglik_arrays = counted
+            t0, c0 = time.perf_counter(), time.process_time()
+            try:
+                kw = {"chain_method": chain_method} if sampler == "numba" else {}
+                est = fit(st, method="mcmc", rng=0, num_warmup=500, num_samples=750,
+                          num_chains=2, sampler=sampler, **kw)
+            finally:
+                mcmc.loglik_arrays = kernel
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             i = est.info
-            print(f"| {init} | {warmup} | {'dense' if dense else 'diagonal'} | {wall:.1f} | "
-                  f"{calls[0]} | {i['max_rhat']:.3f} | {i['min_ess']:.0f} | {i['divergences']} |",
-                  flush=True)
-    mcmc.loglik_arrays = kernel
+            n_eval = i["n_evaluations"] if sampler == "numba" else calls[0]
+            label = f"{sampler} ({chain_method})" if sampler == "numba" else sampler
+            rows[label] = wall
+            print(f"| {label} | {wall:.1f} | {cpu:.1f} | {n_eval} | {cpu / n_eval * 1e3:.3f} | "
+                  f"{n_eval * per_eval:.1f} | {i['max_rhat']:.4f} | {i['min_ess']:.0f} | "
+                  f"{i['min_ess'] / 1500:.2f} | {i['divergences']} | {i['accept_stat']:.3f} | "
+                  f"{load0} / {_loadavg()} |", flush=True)
+    if "numpyro" in rows:
+        for label, wall in rows.items():
+            if label != "numpyro":
+                print(f"# wall ratio numpyro / {label}: {rows['numpyro'] / wall:.2f}x")
 
 
 def main() -> None:
@@ -163,9 +205,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-tick", action="store_true")
     ap.add_argument("--nuts", action="store_true", help="the NUTS timing only")
+    ap.add_argument("--no-numpyro", action="store_true", help="(--nuts) the numba sampler only")
     args = ap.parse_args()
     if args.nuts:
-        nuts(args.repeats)
+        nuts(args.repeats, numpyro=not args.no_numpyro)
         return
     py = None if args.no_tick else ensure_tick_venv()
     print(f"# {platform.platform()}, {os.cpu_count()} CPUs, python {platform.python_version()}")

@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["spikeopt.hawkes", "spikeopt.hawkes.likelihood", "spikeopt.hawkes.simulate",
-           "spikeopt.hawkes.mle", "spikeopt.hawkes.diagnostics"]
+           "spikeopt.hawkes.mle", "spikeopt.hawkes.diagnostics", "spikeopt.hawkes.nuts"]
 
 
 @pytest.mark.parametrize("name", MODULES)

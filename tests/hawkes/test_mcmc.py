@@ -63,3 +63,53 @@ def test_pure_jax_backend_samples_around_the_mle():
     sd = est.samples["alpha"].std()
     assert abs(est.alpha[0, 0] - mle.alpha[0, 0]) < 3 * sd
     assert abs(est.mu[0] - mle.mu[0]) < 3 * est.samples["mu"].std()
+
+
+@pytest.mark.parametrize("beta_shape", ["shared", "pair"])
+def test_numba_sampler_density_is_numpyros_potential(beta_shape):
+    """The numba sampler's target = numpyro's model: same priors, transforms and
+    Jacobians, so both samplers draw from one posterior (value and gradient)."""
+    import math
+
+    import jax
+    from numpyro.infer.util import potential_energy
+
+    import spikeopt.hawkes.mcmc as mcmc
+    from spikeopt.hawkes._logdensity import hawkes_target, log_density
+    from spikeopt.hawkes.likelihood import prepare_events
+
+    st = simulate(MU, ALPHA, BETA, 30_000.0, rng=4)
+    ev = prepare_events(st)
+    D, bounds, scale = 3, (1e-3, 10.0), 37.0
+    dims = {"shared": (), "source": (D,), "pair": (D, D)}[beta_shape]
+    numpyro = mcmc._import_jax()[1]
+    dist = numpyro.distributions
+    ll = mcmc._numba_loglik_fn(jax, ev, dims)
+
+    def model():
+        mu = numpyro.sample("mu", dist.HalfNormal(scale).expand([D]).to_event(1))
+        alpha = numpyro.sample("alpha", dist.Exponential(1.0).expand([D, D]).to_event(2))
+        lb = numpyro.sample("log_beta", dist.Uniform(*(math.log(b) for b in bounds)).expand(
+            list(dims)).to_event(len(dims)))
+        numpyro.factor("ll", ll(mu, alpha, jax.numpy.exp(lb)))
+
+    target = hawkes_target(ev, beta_shape, scale, bounds)
+    rng = np.random.default_rng(0)
+    n = D + D * D + int(np.prod(dims))
+    q = np.r_[np.log(MU), np.log(ALPHA.ravel()), np.full(n - D - D * D, -0.7)]
+    q = q + 0.3 * rng.standard_normal(n)
+    g = np.empty(n)
+    lp = log_density(target, q, g)
+    params = {"mu": q[:D], "alpha": q[D:D + D * D].reshape(D, D),
+              "log_beta": q[D + D * D:].reshape(dims)}
+    pe, grad = jax.value_and_grad(lambda p: potential_energy(model, (), {}, p))(params)
+    np.testing.assert_allclose(lp, -float(pe), rtol=1e-12)
+    g_ref = -np.concatenate([np.ravel(grad[k]) for k in ("mu", "alpha", "log_beta")])
+    np.testing.assert_allclose(g, g_ref, rtol=1e-9, atol=1e-9 * np.abs(g_ref).max())
+
+
+def test_default_sampler_is_numba_and_reports_its_work(posterior):
+    info = posterior.info
+    assert info["sampler"] == "numba" and info["divergences"] == 0
+    assert info["n_evaluations"] > info["n_leapfrog"] > 500 * 2
+    assert 0.6 < info["accept_stat"] < 1.0

@@ -11,8 +11,10 @@ decays ``beta`` in 1/ms (one shared, one per source, or one per pair).
 >>> est.alpha.shape, est.method
 ((2, 2), 'mle')
 
-The MCMC path (``fit(..., method="mcmc")``) needs the ``mcmc`` extra (numpyro, jax),
-imported only when used; figures need matplotlib (:mod:`spikeopt.hawkes.plots`).
+The MCMC path (``fit(..., method="mcmc")``) runs NUTS compiled with numba
+(:mod:`spikeopt.hawkes.nuts`); ``sampler="numpyro"`` needs the ``mcmc`` extra
+(numpyro, jax), imported only when used; figures need matplotlib
+(:mod:`spikeopt.hawkes.plots`).
 """
 
 from .diagnostics import RescalingResult, rescaled_intervals, time_rescaling

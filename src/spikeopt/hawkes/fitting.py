@@ -23,8 +23,9 @@ def fit(spikes, method: str = "mle", **options) -> HawkesEstimate:
         D trains, spike times in ms, observed on ``[0, t_stop]``.
     method : {"mle", "mcmc"}
         ``"mle"``: maximum likelihood (:func:`spikeopt.hawkes.mle.fit_mle`);
-        ``"mcmc"``: NUTS posterior with numpyro (:func:`spikeopt.hawkes.mcmc.fit_mcmc`,
-        needs the ``mcmc`` extra: ``pip install 'spikeopt[mcmc]'``).
+        ``"mcmc"``: NUTS posterior (:func:`spikeopt.hawkes.mcmc.fit_mcmc`; compiled with
+        numba, or numpyro's with ``sampler="numpyro"``, which needs the ``mcmc`` extra:
+        ``pip install 'spikeopt[mcmc]'``).
     **options
         Passed to the chosen method (keyword-only; unknown keys are refused).
 

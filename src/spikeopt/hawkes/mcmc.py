@@ -1,19 +1,25 @@
-"""Bayesian Hawkes fit: NUTS (numpyro) on the exact log-likelihood written in JAX.
+"""Bayesian Hawkes fit: NUTS on the exact log-likelihood, two samplers.
 
-Needs the optional extra ``mcmc`` (``pip install 'spikeopt[mcmc]'``: numpyro, jax);
-JAX is imported only when this path is used, and 64-bit floats are switched on
-in JAX then (``jax_enable_x64``) so that the likelihood matches the compiled one.
+``sampler="numba"`` (the default) is Stan's NUTS compiled with numba
+(:mod:`spikeopt.hawkes.nuts`) calling the compiled likelihood and its analytic
+gradient directly: no JAX, nothing beyond the core dependencies.
+``sampler="numpyro"`` is numpyro's NUTS with the same model; it needs the optional
+extra ``mcmc`` (``pip install 'spikeopt[mcmc]'``: numpyro, jax). JAX is imported
+only on that path, and 64-bit floats are switched on in JAX then
+(``jax_enable_x64``) so that the likelihood matches the compiled one.
 
-The JAX likelihood is the same recursion as :mod:`spikeopt.hawkes.likelihood`,
+numpyro's likelihood is the compiled kernel (``backend="numba"``, through
+``jax.pure_callback``) or the same recursion written in JAX (``backend="jax"``),
 evaluated in chunks of L events: dense L x L sums inside a chunk and a carried
 decayed state between chunks (``jax.lax.scan``), O(N L D) work with few, large
 operations (fast to compile and to differentiate). Events sharing a time stamp
 do not excite each other, exactly as in the compiled kernel.
 
-Priors (units as everywhere: mu in Hz, beta in 1/ms):
+Priors (units as everywhere: mu in Hz, beta in 1/ms), identical for both samplers:
 ``mu_i ~ HalfNormal(10 x the largest observed rate)``,
 ``alpha_ij ~ Exponential(1)`` (mean 1, mildly favouring small effects),
-``log beta ~ Uniform(log beta_lo, log beta_hi)`` on the decay bounds.
+``log beta ~ Uniform(log beta_lo, log beta_hi)`` on the decay bounds; sampled in
+numpyro's unconstrained coordinates (log mu, log alpha, logit of the scaled log beta).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import numpy as np
 
 from .._rng import check_rng
 from ..errors import InvalidParameterError
+from . import nuts
+from ._logdensity import hawkes_constrain, hawkes_target, hawkes_unconstrain, log_density
 from .estimate import HawkesEstimate
 from .likelihood import (
     HawkesEvents,
@@ -33,6 +41,7 @@ from .likelihood import (
     prepare_events,
     reduce_beta_grad,
 )
+from .nuts import effective_sample_size, split_rhat
 from .simulate import spectral_radius
 
 __all__ = ["fit_mcmc", "jax_log_likelihood"]
@@ -214,6 +223,114 @@ def jax_log_likelihood(spikes, mu, alpha, beta, *, t_stop: float | None = None) 
                     rows, data))
 
 
+def _numba_curvature_mass(target, q0: np.ndarray) -> np.ndarray:
+    """:func:`_curvature_mass` for the numba sampler: ``1 / H_ii`` from central
+    differences of the compiled gradient (2 n gradients), 1 where not positive."""
+    n = q0.size
+    g = np.empty(n)
+    diag = np.empty(n)
+    for i in range(n):
+        h = 1e-4 * max(1.0, abs(q0[i]))
+        q = q0.copy()
+        q[i] = q0[i] + h
+        log_density(target, q, g)
+        up = g[i]
+        q[i] = q0[i] - h
+        log_density(target, q, g)
+        diag[i] = -(up - g[i]) / (2 * h)
+    ok = np.isfinite(diag) & (diag > 0)
+    return np.where(ok, 1.0 / np.where(ok, diag, 1.0), 1.0)
+
+
+def _starts(mle, gen, num_chains: int, lo: float, hi: float) -> list[dict]:
+    """Every chain's start: the MLE jittered by ~10 % (log-normal), decays kept
+    inside the prior's support."""
+    out = []
+    for _ in range(num_chains):
+        jit = lambda x: np.asarray(x) * np.exp(0.1 * gen.standard_normal(np.shape(x)))  # noqa: E731
+        lb = np.clip(np.log(jit(mle.beta)), math.log(lo) + 1e-3, math.log(hi) - 1e-3)
+        out.append({"mu": np.maximum(jit(mle.mu), 1e-3),
+                    "alpha": np.maximum(jit(mle.alpha), 1e-3), "log_beta": lb})
+    return out
+
+
+def _run_numba(ev, starts, gen, *, beta_shape, rate_scale, bounds, num_warmup, num_samples,
+               mass_init, chain_method, max_tree_depth):
+    """NUTS compiled with numba (:mod:`.nuts`): draws by chain and sampler facts."""
+    D = ev.n_dim
+    target = hawkes_target(ev, beta_shape, rate_scale, bounds)
+    init = np.stack([hawkes_unconstrain(s["mu"], s["alpha"], s["log_beta"], bounds)
+                     for s in starts])
+    inv_mass = _numba_curvature_mass(target, init[0]) if mass_init == "curvature" else None
+    res = nuts.sample(target, init, rng=gen, num_warmup=num_warmup, num_samples=num_samples,
+                      inv_mass=inv_mass, max_depth=max_tree_depth, chain_method=chain_method)
+    mu, alpha, beta = hawkes_constrain(res.draws, D, beta_shape, bounds)
+    n_curv = 2 * init.shape[1] if mass_init == "curvature" else 0
+    facts = {"divergences": res.divergences, "n_leapfrog": res.n_leapfrog,
+             "n_evaluations": res.n_leapfrog + n_curv,
+             "accept_stat": float(res.accept_stat.mean()),
+             "step_size": [float(x) for x in res.step_size],
+             "mean_tree_depth": float(res.tree_depth.mean()), "chain_method": chain_method}
+    return {"mu": mu, "alpha": alpha, "beta": beta}, facts
+
+
+def _run_numpyro(ev, starts, gen, *, beta_shape, rate_scale, bounds, num_warmup, num_samples,
+                 num_chains, backend, pad_to, mass_init, dense_mass, progress_bar):
+    """numpyro's NUTS with the compiled likelihood (``pure_callback``) or the JAX one."""
+    jax, numpyro = _import_jax()
+    jnp = jax.numpy
+    import numpyro.distributions as dist
+    from numpyro.infer import MCMC, NUTS
+    from numpyro.infer.util import unconstrain_fn
+
+    D = ev.n_dim
+    lo, hi = bounds
+    beta_dims = {"shared": (), "source": (D,), "pair": (D, D)}[beta_shape]
+    if backend == "numba":
+        data = None
+        nb_ll = _numba_loglik_fn(jax, ev, beta_dims)
+
+        def ll_fn(mu, alpha, beta, data):
+            return nb_ll(mu, alpha, beta)
+    else:
+        data = {k: jnp.asarray(v) for k, v in _event_arrays(ev, pad_to).items()}
+        jax_ll = _loglik_fn(jnp, jax.lax, D, beta_shape == "pair")
+
+        def ll_fn(mu, alpha, beta, data):
+            return jax_ll(mu, alpha, _beta_rows(jnp, beta, D, beta_shape), data)
+
+    def model(data):
+        mu = numpyro.sample("mu", dist.HalfNormal(rate_scale).expand([D]).to_event(1))
+        alpha = numpyro.sample("alpha", dist.Exponential(1.0).expand([D, D]).to_event(2))
+        log_beta = numpyro.sample(
+            "log_beta",
+            dist.Uniform(math.log(lo), math.log(hi)).expand(list(beta_dims)).to_event(
+                len(beta_dims)),
+        )
+        beta = jnp.exp(log_beta)
+        numpyro.factor("loglik", ll_fn(mu, alpha, beta, data))
+
+    inits = [unconstrain_fn(model, (data,), {}, {k: jnp.asarray(v) for k, v in s.items()})
+             for s in starts]
+    init_params = (inits[0] if num_chains == 1 else
+                   jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *inits))
+    inv_mass = _curvature_mass(jax, model, data, inits[0]) if mass_init == "curvature" else None
+    if inv_mass is not None and dense_mass:
+        inv_mass = jnp.diag(inv_mass)
+    kernel = NUTS(model, inverse_mass_matrix=inv_mass, dense_mass=bool(dense_mass))
+    mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
+                chain_method="sequential", progress_bar=progress_bar)
+    key = jax.random.PRNGKey(int(gen.integers(2**31)))
+    mcmc.run(key, data, init_params=init_params, extra_fields=("num_steps", "accept_prob"))
+    by_chain = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    by_chain["beta"] = np.exp(by_chain.pop("log_beta"))
+    extra = mcmc.get_extra_fields()
+    facts = {"divergences": int(np.asarray(extra["diverging"]).sum()),
+             "n_leapfrog_sampling": int(np.asarray(extra["num_steps"]).sum()),
+             "accept_stat": float(np.asarray(extra["accept_prob"]).mean())}
+    return by_chain, facts
+
+
 def fit_mcmc(
     spikes,
     *,
@@ -226,25 +343,28 @@ def fit_mcmc(
     ci_level: float = 0.95,
     min_effect: float = 0.01,
     beta_bounds: tuple[float, float] = (1e-3, 10.0),
+    sampler: str | None = None,
     backend: str = "numba",
     pad_to: int | None = None,
     progress_bar: bool = False,
     names=None,
     mass_init: str = "curvature",
     dense_mass: bool = False,
+    chain_method: str = "threads",
+    max_tree_depth: int = 10,
 ) -> HawkesEstimate:
-    """Posterior over (mu, alpha, beta) by NUTS (numpyro), started near the MLE.
+    """Posterior over (mu, alpha, beta) by NUTS, started near the MLE.
 
     Parameters
     ----------
     spikes : SpikeTrains or list of arrays
         D trains, times in ms.
     rng : int or numpy.random.Generator
-        Seed of the chains' starting jitter and of the JAX PRNG key.
+        Seed of the chains' starting jitter and of the sampler's streams.
     beta_shape : {"shared", "source", "pair"}
         One decay (1/ms), one per source train, or one per pair.
     num_warmup, num_samples, num_chains : int
-        NUTS settings; chains run one after the other (``chain_method="sequential"``).
+        NUTS settings (warm-up steps are discarded; draws per chain).
     ci_level : float
         Mass of the equal-tailed credible intervals in ``ci``.
     min_effect : float
@@ -253,22 +373,34 @@ def fit_mcmc(
         contains 0 exactly; this states how close to 0 counts as "no effect").
     beta_bounds : (float, float)
         Support of the log-uniform prior on the decays (1/ms).
+    sampler : {"numba", "numpyro"}, optional
+        ``"numba"``: Stan's NUTS compiled with numba around the compiled likelihood
+        (:mod:`spikeopt.hawkes.nuts`; no JAX needed); ``"numpyro"``: numpyro's NUTS
+        (the ``mcmc`` extra). Default: ``"numba"``, or ``"numpyro"`` when an option
+        only numpyro has is set (``backend="jax"``, ``pad_to``, ``dense_mass=True``).
+        Both sample the same posterior (same priors, transforms and starts).
     backend : {"numba", "jax"}
-        Where the exact log-likelihood runs: ``"numba"`` calls the compiled kernel
-        and its analytic gradient from JAX (``pure_callback``, fastest);
+        (numpyro) where the exact log-likelihood runs: ``"numba"`` calls the compiled
+        kernel and its analytic gradient from JAX (``pure_callback``);
         ``"jax"`` uses the pure-JAX implementation (autodiff gradient; slower to
         compile and run on CPU, but traceable end to end, e.g. on a GPU).
     pad_to : int, optional
-        (``backend="jax"``) pad the event arrays to this length (weight-0 events)
-        so that fits of several data sets of similar size reuse one compiled sampler.
+        (numpyro, ``backend="jax"``) pad the event arrays to this length (weight-0
+        events) so that fits of data sets of similar size reuse one compiled sampler.
     mass_init : {"curvature", "identity"}
-        NUTS' initial (diagonal) inverse mass matrix: from the posterior's
-        curvature at the starting point (``"curvature"``: 2 n extra gradients;
-        warm-up then starts with steps scaled to the posterior) or numpyro's
-        identity. Warm-up adapts it either way.
+        The initial (diagonal) inverse mass matrix: from the posterior's curvature
+        at the starting point (``"curvature"``: 2 n extra gradients; warm-up then
+        starts with steps scaled to the posterior) or the identity. Warm-up adapts
+        it either way.
     dense_mass : bool
-        Adapt a dense mass matrix (posterior correlations, e.g. between a
+        (numpyro) adapt a dense mass matrix (posterior correlations, e.g. between a
         baseline and the excitations into that train) instead of a diagonal one.
+    chain_method : {"threads", "sequential"}
+        (numba) one thread per chain or one chain after the other (the same
+        draws); numpyro runs them one after the other.
+    max_tree_depth : int
+        (numba) at most 2^max_tree_depth - 1 leapfrog steps per iteration (10,
+        numpyro's and Stan's default).
 
     Returns
     -------
@@ -286,91 +418,60 @@ def fit_mcmc(
     lo, hi = (float(x) for x in beta_bounds)
     if not 0 < lo < hi < math.inf:
         raise InvalidParameterError(f"beta_bounds must be 0 < low < high. Got {beta_bounds!r}.")
+    if backend not in ("numba", "jax"):
+        raise InvalidParameterError(f"backend must be 'numba' or 'jax'. Got {backend!r}.")
+    if mass_init not in ("curvature", "identity"):
+        raise InvalidParameterError(
+            f"mass_init must be 'curvature' or 'identity'. Got {mass_init!r}.")
+    numpyro_only = backend == "jax" or pad_to is not None or bool(dense_mass)
+    if sampler is None:
+        sampler = "numpyro" if numpyro_only else "numba"
+    if sampler not in ("numba", "numpyro"):
+        raise InvalidParameterError(f"sampler must be 'numba' or 'numpyro'. Got {sampler!r}.")
+    if sampler == "numba" and numpyro_only:
+        raise InvalidParameterError(
+            "backend='jax', pad_to and dense_mass=True are options of sampler='numpyro'; "
+            f"got them with sampler='numba' (backend={backend!r}, pad_to={pad_to!r}, "
+            f"dense_mass={dense_mass!r}).")
     gen = check_rng(rng)
-    jax, numpyro = _import_jax()
-    jnp = jax.numpy
-    import numpyro.distributions as dist
-    from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
-    from numpyro.infer import MCMC, NUTS
-    from numpyro.infer.util import unconstrain_fn
 
     from .mle import fit_mle
 
     ev = prepare_events(spikes, t_stop)
     D = ev.n_dim
     rate_scale = 10.0 * max(float(ev.counts.max()) / ev.t_stop * 1e3, 1e-3)
-    beta_dims = {"shared": (), "source": (D,), "pair": (D, D)}[beta_shape]
-    if backend == "numba":
-        data = None
-        nb_ll = _numba_loglik_fn(jax, ev, beta_dims)
-
-        def ll_fn(mu, alpha, beta, data):
-            return nb_ll(mu, alpha, beta)
-    elif backend == "jax":
-        data = {k: jnp.asarray(v) for k, v in _event_arrays(ev, pad_to).items()}
-        jax_ll = _loglik_fn(jnp, jax.lax, D, beta_shape == "pair")
-
-        def ll_fn(mu, alpha, beta, data):
-            return jax_ll(mu, alpha, _beta_rows(jnp, beta, D, beta_shape), data)
-    else:
-        raise InvalidParameterError(f"backend must be 'numba' or 'jax'. Got {backend!r}.")
-
-    def model(data):
-        mu = numpyro.sample("mu", dist.HalfNormal(rate_scale).expand([D]).to_event(1))
-        alpha = numpyro.sample("alpha", dist.Exponential(1.0).expand([D, D]).to_event(2))
-        log_beta = numpyro.sample(
-            "log_beta",
-            dist.Uniform(math.log(lo), math.log(hi)).expand(list(beta_dims)).to_event(
-                len(beta_dims)),
-        )
-        beta = jnp.exp(log_beta)
-        numpyro.factor("loglik", ll_fn(mu, alpha, beta, data))
-
     # start every chain near the maximum-likelihood point (jittered)
     mle = fit_mle(ev, beta_shape=beta_shape, test=False, bounds={"beta": (lo, hi)},
                   n_starts=1, n_grid=8)
-    inits = []
-    for _ in range(num_chains):
-        jit = lambda x: np.asarray(x) * np.exp(0.1 * gen.standard_normal(np.shape(x)))  # noqa: E731
-        lb = np.clip(np.log(jit(mle.beta)), math.log(lo) + 1e-3, math.log(hi) - 1e-3)
-        vals = {"mu": jnp.asarray(np.maximum(jit(mle.mu), 1e-3)),
-                "alpha": jnp.asarray(np.maximum(jit(mle.alpha), 1e-3)),
-                "log_beta": jnp.asarray(lb)}
-        inits.append(unconstrain_fn(model, (data,), {}, vals))
-    init_params = (inits[0] if num_chains == 1 else
-                   jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *inits))
-
-    if mass_init not in ("curvature", "identity"):
-        raise InvalidParameterError(
-            f"mass_init must be 'curvature' or 'identity'. Got {mass_init!r}.")
-    inv_mass = _curvature_mass(jax, model, data, inits[0]) if mass_init == "curvature" else None
-    if inv_mass is not None and dense_mass:
-        inv_mass = jnp.diag(inv_mass)
-    kernel = NUTS(model, inverse_mass_matrix=inv_mass, dense_mass=bool(dense_mass))
-    mcmc = MCMC(kernel, num_warmup=num_warmup, num_samples=num_samples, num_chains=num_chains,
-                chain_method="sequential", progress_bar=progress_bar)
-    key = jax.random.PRNGKey(int(gen.integers(2**31)))
-    mcmc.run(key, data, init_params=init_params)
-    by_chain = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
-    by_chain["beta"] = np.exp(by_chain.pop("log_beta"))
+    starts = _starts(mle, gen, num_chains, lo, hi)
+    common = {"beta_shape": beta_shape, "rate_scale": rate_scale, "bounds": (lo, hi),
+              "num_warmup": num_warmup, "num_samples": num_samples, "mass_init": mass_init}
+    if sampler == "numba":
+        by_chain, facts = _run_numba(ev, starts, gen, chain_method=chain_method,
+                                     max_tree_depth=max_tree_depth, **common)
+    else:
+        by_chain, facts = _run_numpyro(ev, starts, gen, num_chains=num_chains, backend=backend,
+                                       pad_to=pad_to, dense_mass=dense_mass,
+                                       progress_bar=progress_bar, **common)
     samples = {k: v.reshape((-1,) + v.shape[2:]) for k, v in by_chain.items()}
     q = (1 - ci_level) / 2
     ci = {k: (np.quantile(v, q, axis=0), np.quantile(v, 1 - q, axis=0)) for k, v in
           samples.items()}
-    rhat = {k: np.asarray(split_gelman_rubin(v)) for k, v in by_chain.items()}
-    ess = {k: np.asarray(effective_sample_size(v)) for k, v in by_chain.items()}
+    rhat = ({k: split_rhat(v) for k, v in by_chain.items()} if num_samples >= 4 else
+            {k: np.full(v.shape[2:], np.nan) for k, v in by_chain.items()})
+    ess = ({k: effective_sample_size(v) for k, v in by_chain.items()} if num_samples >= 2 else
+           {k: np.full(v.shape[2:], np.nan) for k, v in by_chain.items()})
     mu = samples["mu"].mean(axis=0)
     alpha = samples["alpha"].mean(axis=0)
     beta_mean = samples["beta"].mean(axis=0)
     beta_out = float(beta_mean) if beta_shape == "shared" else beta_mean
     ll = float(loglik_arrays(ev, mu * 1e-3, alpha, expand_beta(beta_out, D), False)[0])
-    extra = mcmc.get_extra_fields()
     info = {
-        "beta_shape": beta_shape, "backend": backend, "mass_init": mass_init,
+        "beta_shape": beta_shape, "sampler": sampler, "backend": backend, "mass_init": mass_init,
         "dense_mass": bool(dense_mass),
         "num_warmup": num_warmup, "num_samples": num_samples, "num_chains": num_chains,
         "ci_level": ci_level, "min_effect": min_effect,
-        "divergences": int(np.asarray(extra["diverging"]).sum()) if "diverging" in extra else None,
+        **facts,
         "max_rhat": float(max(np.nanmax(v) for v in rhat.values())),
         "min_ess": float(min(np.nanmin(v) for v in ess.values())),
         "priors": {"mu": f"HalfNormal({rate_scale:.4g} Hz)", "alpha": "Exponential(1)",
