@@ -16,7 +16,8 @@ def _watch_arguments(p) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--live", action="store_true",
                    help="a live view in the terminal: best-loss curve, the best candidate's "
-                        "raster (cells: data vs model per sweep; networks: per population), "
+                        "raster (cells: data vs model per sweep; networks: per population; tasks: "
+                        "output and hidden neurons on held-out trials), "
                         "parameter spread, evaluations/s, budget and time left (a progress "
                         "bar when the output is not a terminal)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")

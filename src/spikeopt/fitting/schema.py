@@ -352,7 +352,7 @@ class NetworkConfig(_Common):
 
 
 # -- kind: task ------------------------------------------------------------------------
-TASK_NAMES = ("sine_cosine", "mushroom_body", "direction_of_motion")
+TASK_NAMES = ("sine_cosine", "mushroom_body", "direction_of_motion", "event_classes")
 
 
 class TaskSpec(BaseModel):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,7 @@ def check_task_config(cfg: dict, base: Path) -> dict:
         cfg["task"]["data"] = str((base / data).resolve())
         if not Path(cfg["task"]["data"]).exists():
             raise err("task.data", f"file not found: {cfg['task']['data']}")
+    _resolve_globs(cfg, base)
     try:
         task = build_task({**cfg, "fit": {}})
     except TypeError as exc:
@@ -88,6 +90,32 @@ def check_task_config(cfg: dict, base: Path) -> dict:
                                      f"allowed: {list(task.space.parameters)[:12]}...")
     check_optimizer(cfg, task.space)
     return cfg
+
+
+def _resolve_globs(cfg: dict, base: Path) -> None:
+    """The task's file globs (its class's ``glob_keys``: class name → glob or list of
+    globs) made absolute against the config's folder, in place, so that ``resume``
+    finds the files from anywhere."""
+    from ..errors import UnknownNameError
+    from ..tasks import get_task
+
+    try:
+        keys = getattr(get_task(cfg["task"]["name"]), "glob_keys", ())
+    except UnknownNameError:
+        return
+    for key in keys:
+        value = cfg["task"].get(key)
+        if not isinstance(value, dict):
+            continue  # absent, or wrong: the task says so, naming the key
+        cfg["task"][key] = {c: [_absolute(q, base) for q in p] if isinstance(p, list)
+                            else _absolute(p, base) for c, p in value.items()}
+
+
+def _absolute(pattern, base: Path):
+    """A glob made absolute against ``base`` (``~`` expanded); anything else as is."""
+    if not isinstance(pattern, str):
+        return pattern
+    return os.path.abspath(base / os.path.expanduser(pattern))
 
 
 class _Objective:
@@ -152,6 +180,58 @@ class TaskFit:
         (out / "scores.json").write_text(json.dumps(scores, indent=2))
         return Outcome(scores, data)
 
+    def raster_source(self, cfg: dict, built: Built, *, trials: int = 2, max_hidden: int = 8):
+        """For the live view: ``params -> Raster``, the best candidate's hidden (up to
+        ``max_hidden``, evenly spaced) and output neurons on the first held-out trial
+        of each of the first ``trials`` classes, from the task's own recording
+        (``layers``); rows ``"<class>: <unit>"``, grouped as hidden / output. A spike
+        in step i lies at i·dt_ms (tasks without ``dt_ms``, sine_cosine: 1 ms per
+        step). None for a task that does not record its layers (mushroom_body)."""
+        from ..run import Raster
+        from ..tasks import Trials
+
+        task = built.context
+        if getattr(task, "name", None) == "mushroom_body":
+            return _mushroom_body_raster(cfg, task, trials)
+        if not all(hasattr(task, a) for a in ("layers", "unit_names", "test")):
+            return None
+        test = task.test
+        labels = np.asarray(test.labels)
+        picks = [int(np.flatnonzero(labels == c)[0]) for c in sorted(set(labels.tolist()))]
+        picks = picks[:max(int(trials), 1)]
+        sub = Trials(test.inputs[picks], labels[picks], test.classes)
+        dt = float(getattr(task, "dt_ms", 1.0))
+        steps = int(test.inputs.shape[-1])
+        names = task.unit_names()
+
+        def raster(params: dict) -> Raster:
+            layers = task.layers({k: float(v) for k, v in params.items()}, sub)
+            first = layers[0].shape[1]  # the inputs are not drawn
+            rows: list[tuple[int, int, str]] = []  # (layer, unit in layer, unit name)
+            for li, L in enumerate(layers[1:], start=1):
+                n = L.shape[1]
+                out = li == len(layers) - 1
+                idx = range(n) if out or n <= max_hidden else np.unique(
+                    np.linspace(0, n - 1, max_hidden).round().astype(int))
+                rows += [(li, int(i), names[first + int(i)]) for i in idx]
+                first += n
+            lab, times, groups = [], [], []
+            for k, tr in enumerate(picks):
+                cls = test.classes[int(labels[tr])]
+                for li, i, name in rows:
+                    lab.append(f"{cls}: {name}")
+                    times.append(np.flatnonzero(layers[li][k, i]) * dt)
+                    groups.append("output" if li == len(layers) - 1 else "hidden")
+            n_hidden = sum(L.shape[1] for L in layers[1:-1])
+            shown = sum(1 for li, _, _ in rows if li < len(layers) - 1)
+            note = (f"held-out trial(s) {', '.join(map(str, picks))}"
+                    + (f"; hidden neurons: {shown} of {n_hidden} (evenly spaced)"
+                       if n_hidden else "")
+                    + ("" if hasattr(task, "dt_ms") else "; time axis: 1 ms = 1 step"))
+            return Raster(lab, times, groups, t_stop=steps * dt, note=note)
+
+        return raster
+
     def sections(self, cfg: dict, result, outcome: Outcome, out: Path) -> list:
         from .report import table_html
 
@@ -195,6 +275,54 @@ class TaskFit:
                                         "how well alpha separates excitatory synapses from "
                                         "the rest (0.5 = chance)."))
         return secs
+
+
+def _mushroom_body_raster(cfg: dict, task, trials: int):
+    """The mushroom body's live raster: its four DNs (the outputs) in the 50 ms slot of
+    the first held-out glyph of each of the first ``trials`` classes, after the
+    whole protocol of the report's outcome (training with the teacher, then the
+    training and held-out glyphs with plasticity frozen), on draws from one fixed
+    seed of the run's. One candidate's simulation per call (the kernel records DN
+    spikes from the start, so the record is sized for every step)."""
+    import copy
+
+    from ..run import Raster
+    from ..tasks._mb_kernel import N_DN
+    from ..tasks.glyphs import CLASSES
+
+    schedule = task.schedule("outcome")
+    rows = np.asarray(schedule[0])
+    spp = task.image_steps + task.blank_steps
+    first_test = len(rows) - len(task.test_rows)
+    labels = task.labels[rows[first_test:]]
+    picks = [first_test + int(np.flatnonzero(labels == c)[0])
+             for c in sorted(set(labels.tolist()))][:max(int(trials), 1)]
+    mb = copy.copy(task)  # the same data and genes, a record long enough for every step
+    mb.record_dn = len(rows) * spp * N_DN
+    seed = np.random.SeedSequence(cfg["seed"], spawn_key=(1, 10**9, 1))
+    names = [f"out {c}" for c in CLASSES]
+
+    def raster(params: dict) -> Raster:
+        genes, reasons = task.decode_genes({k: np.atleast_1d(v) for k, v in params.items()})
+        if reasons[0]:
+            raise ValueError(reasons[0])
+        out = mb.simulate(genes, [seed], schedule)
+        n = int(min(out["rec_n"][0], mb.record_dn))
+        step, dn = out["rec_step"][0][:n], out["rec_id"][0][:n]
+        lab, times, groups = [], [], []
+        for s in picks:
+            inside = (step >= s * spp) & (step < (s + 1) * spp)
+            cls = CLASSES[int(task.labels[rows[s]])]
+            for d in range(N_DN):
+                lab.append(f"{cls}: {names[d]}")
+                times.append((step[inside & (dn == d)] - s * spp) * task.dt)
+                groups.append("output")
+        return Raster(lab, times, groups, t_stop=spp * task.dt,
+                      note=f"held-out glyph(s) {', '.join(str(s - first_test) for s in picks)}"
+                           f" after training; image 0-{task.image_steps * task.dt:g} ms, "
+                           f"then blank")
+
+    return raster
 
 
 def _legacy_heatmaps(task, best: dict) -> dict:

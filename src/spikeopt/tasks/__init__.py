@@ -6,6 +6,8 @@
   (:mod:`spikeopt.tasks.mushroom_body`).
 * :class:`MotionTask` (``direction_of_motion``) — the direction of a bar crossing an
   event camera, from synthetic event recordings (:func:`moving_bar`).
+* :class:`EventFilesTask` (``event_classes``) — recorded event files, one glob per
+  class, as the trials of the same network (:mod:`spikeopt.tasks.event_files`).
 
 A task holds its seeded trials (training and held-out, same distribution), its
 genes (a :class:`~spikeopt.params.ParameterSpace`) and scores a whole population
@@ -16,15 +18,18 @@ a network's wiring back with Hawkes processes.
 """
 
 from .base import Trials, accuracy, confusion_matrix, count_loss, predict, wilson_interval
+from .event_files import EventFilesTask
 from .motion import MotionTask, moving_bar
 from .sine_cosine import SineCosineTask
 
-__all__ = ["TASKS", "MotionTask", "SineCosineTask", "Trials", "accuracy", "confusion_matrix",
-           "count_loss", "get_task", "moving_bar", "predict", "wilson_interval"]
+__all__ = ["TASKS", "EventFilesTask", "MotionTask", "SineCosineTask", "Trials", "accuracy",
+           "confusion_matrix", "count_loss", "get_task", "moving_bar", "predict",
+           "wilson_interval"]
 
 TASKS = {"sine_cosine": "spikeopt.tasks.sine_cosine:SineCosineTask",
          "mushroom_body": "spikeopt.tasks.mushroom_body:MushroomBodyTask",
-         "direction_of_motion": "spikeopt.tasks.motion:MotionTask"}
+         "direction_of_motion": "spikeopt.tasks.motion:MotionTask",
+         "event_classes": "spikeopt.tasks.event_files:EventFilesTask"}
 
 
 def get_task(name: str):

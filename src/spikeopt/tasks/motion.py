@@ -25,6 +25,11 @@ counts (:mod:`.base`).
 Trials are drawn from the run's seed (``SeedSequence(seed, spawn_key=(3, k))``:
 k = 0 training, 1 test, 2 the initial mean), so the same config gives the same
 recordings; the test trials are only used by :meth:`MotionTask.outcome`.
+
+:class:`EventNetworkTask` is the network, its genes and scores without the
+recordings; :class:`MotionTask` draws them, and
+:class:`~spikeopt.tasks.event_files.EventFilesTask` (``event_classes``) reads
+them from labelled event files.
 """
 
 from __future__ import annotations
@@ -38,7 +43,8 @@ from ..io.events import EventStream, make_events, source_shape, to_spike_trains
 from ..params import Parameter, ParameterSpace
 from .base import Trials, accuracy, confusion_matrix, count_loss, predict, wilson_interval
 
-__all__ = ["MotionTask", "moving_bar", "DIRECTIONS", "encode_trials", "run_network"]
+__all__ = ["EventNetworkTask", "MotionTask", "moving_bar", "bar_recording", "DIRECTIONS",
+           "encode_trials", "run_network"]
 
 DIRECTIONS = ("left", "right", "up", "down")
 
@@ -101,13 +107,19 @@ def moving_bar(direction: str, *, sensor_size=(16, 16), bar_width: int = 3,
     return EventStream(make_events(x=x, y=y, p=p, t_us=t_us), (w, h))
 
 
-def encode_trials(streams, *, downsample: int, dt_ms: float, steps: int) -> np.ndarray:
-    """(trials, sources, steps) uint8 spike counts per source and step of ``dt_ms``
-    (events from 0 ms, the recording's zero; later ones are dropped)."""
+def encode_trials(streams, *, downsample: int, dt_ms: float, steps: int,
+                  polarity: str = "split", start_ms: float = 0.0,
+                  t0_us: int | None = 0) -> np.ndarray:
+    """(trials, sources, steps) uint8 spike counts per source and step of ``dt_ms``:
+    the events of each stream in the window [``start_ms``, ``start_ms + steps·dt_ms``)
+    after ``t0_us`` (the recording's zero, µs; None: each stream's first event), one
+    source per pixel block and polarity (:func:`spikeopt.io.to_spike_trains`); later
+    events are dropped."""
     out = None
     for k, s in enumerate(streams):
-        st = to_spike_trains(s, downsample=downsample, t0_us=0,
-                             stop_ms=steps * float(dt_ms))
+        st = to_spike_trains(s, downsample=downsample, polarity=polarity, t0_us=t0_us,
+                             start_ms=float(start_ms),
+                             stop_ms=float(start_ms) + steps * float(dt_ms))
         if out is None:
             out = np.zeros((len(streams), len(st), steps), dtype=np.uint8)
         b = np.minimum((st.times / float(dt_ms)).astype(np.int64), steps - 1)
@@ -128,6 +140,16 @@ def _lif_layer(V, I, drive, a_mem, a_syn, out):
         V[k] = v
 
 
+@nb.njit(cache=True, inline="always")
+def _drive(counts, w, d):
+    """d = counts @ w over the nonzero entries of counts (spikes this step)."""
+    d[:] = 0.0
+    for s in range(counts.shape[0]):
+        if counts[s]:
+            for k in range(d.shape[0]):
+                d[k] += counts[s] * w[s, k]
+
+
 @nb.njit(cache=True)
 def _trial(w1, w2, x, a_mem, a_syn, counts, hid=None, out=None):
     """One trial of one network: x (sources, steps) counts; w1 (sources, H), w2 (H, C);
@@ -146,23 +168,11 @@ def _trial(w1, w2, x, a_mem, a_syn, counts, hid=None, out=None):
     do = np.zeros(C)
     for i in range(T):
         if H > 0:
-            dh[:] = 0.0
-            for s in range(S):
-                if x[s, i]:
-                    for k in range(H):
-                        dh[k] += x[s, i] * w1[s, k]
+            _drive(x[:, i], w1, dh)
             _lif_layer(Vh, Ih, dh, a_mem, a_syn, sh)
-            do[:] = 0.0
-            for k in range(H):
-                if sh[k]:
-                    for c in range(C):
-                        do[c] += w2[k, c]
+            _drive(sh, w2, do)
         else:
-            do[:] = 0.0
-            for s in range(S):
-                if x[s, i]:
-                    for c in range(C):
-                        do[c] += x[s, i] * w2[s, c]
+            _drive(x[:, i], w2, do)
         _lif_layer(Vo, Io, do, a_mem, a_syn, so)
         for c in range(C):
             counts[c] += so[c]
@@ -204,7 +214,138 @@ def run_network(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, *, tau_mem_ms: fl
                    float(np.exp(-dt_ms / tau_syn_ms)))
 
 
-class MotionTask:
+_CHANNELS = {"split": ("OFF", "ON"), "merge": ("ON/OFF",), "on": ("ON",), "off": ("OFF",)}
+
+
+class EventNetworkTask:
+    """What the event tasks share: the network from event sources to one output per
+    class, its genes, the batched evaluation and the held-out scores.
+
+    A subclass sets ``classes``, ``sensor_size``, ``downsample``, ``polarity``,
+    ``steps``, ``seed``, ``hidden``, ``dt_ms``, ``tau_mem_ms``, ``tau_syn_ms``,
+    ``loss_kind``, ``loss_options`` (:meth:`_check_network`) and the ``train`` /
+    ``test`` :class:`~.base.Trials` ((trials, sources, steps) uint8 counts,
+    :func:`encode_trials`), then calls :meth:`_network`.
+    """
+
+    faithful = False
+    polarity = "split"
+
+    def _network(self, *, weight_bound: float, rng) -> None:
+        """The genes (``w.<source>.<class>`` or ``w_in`` / ``w_out``), their space and a
+        small random x0 drawn from ``rng``."""
+        c, h, w = source_shape(self.sensor_size, downsample=self.downsample,
+                               polarity=self.polarity)
+        self.n_sources = c * h * w
+        S, H, C = self.n_sources, self.hidden, len(self.classes)
+        if H:
+            self.names = ([f"w_in.{s}.{k}" for s in range(S) for k in range(H)]
+                          + [f"w_out.{k}.{c}" for k in range(H) for c in range(C)])
+        else:
+            self.names = [f"w.{s}.{c}" for s in range(S) for c in range(C)]
+        b = float(weight_bound)
+        self.space = ParameterSpace({n: Parameter(-b, b, unit="threshold")
+                                     for n in self.names})
+        self.x0 = dict(zip(self.names, rng.uniform(-0.1 * b, 0.1 * b, len(self.names)),
+                           strict=True))
+        self.objective_names = ("loss",)
+
+    @staticmethod
+    def _check_network(*, hidden, dt_ms, tau_mem_ms, tau_syn_ms, weight_bound,
+                       loss, temperature, margin) -> dict:
+        """The network options checked (``task.<key>`` in the messages)."""
+        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 0:
+            raise InvalidParameterError(f"task.hidden must be an integer >= 0. Got {hidden!r}.")
+        for key, v in (("dt_ms", dt_ms), ("tau_mem_ms", tau_mem_ms),
+                       ("tau_syn_ms", tau_syn_ms), ("weight_bound", weight_bound)):
+            if not float(v) > 0:
+                raise InvalidParameterError(f"task.{key} must be > 0. Got {v!r}.")
+        options = ({"temperature": float(temperature)} if loss == "cross_entropy"
+                   else {"margin": float(margin)})
+        count_loss(np.zeros((1, 1, 2)), np.zeros(1, dtype=int), loss, **options)
+        return options
+
+    # -- the weights ---------------------------------------------------------------
+    def weights(self, params) -> tuple[np.ndarray, np.ndarray]:
+        """W1 (P, sources, H) and W2 (P, H, C) — or W1 (P, sources, 0) and W2
+        (P, sources, C) without a hidden layer — from the genes."""
+        S, H, C = self.n_sources, self.hidden, len(self.classes)
+        cols = np.stack([np.atleast_1d(np.asarray(params[n], dtype=np.float64))
+                         for n in self.names], axis=-1)
+        P = cols.shape[0]
+        if H:
+            return (cols[:, :S * H].reshape(P, S, H), cols[:, S * H:].reshape(P, H, C))
+        return np.zeros((P, S, 0)), cols.reshape(P, S, C)
+
+    def counts(self, params, trials: Trials) -> np.ndarray:
+        W1, W2 = self.weights(params)
+        return run_network(W1, W2, trials.inputs, tau_mem_ms=self.tau_mem_ms,
+                           tau_syn_ms=self.tau_syn_ms, dt_ms=self.dt_ms)
+
+    def _decays(self) -> tuple[float, float]:
+        return (float(np.exp(-self.dt_ms / self.tau_mem_ms)),
+                float(np.exp(-self.dt_ms / self.tau_syn_ms)))
+
+    def layers(self, params: dict, trials: Trials) -> list[np.ndarray]:
+        """Input (trials, sources, steps; 1 where a source spiked), hidden (without a
+        hidden layer: none) and output spikes of the network ``params``."""
+        W1, W2 = self.weights({k: np.atleast_1d(v) for k, v in params.items()})
+        hid, out = _record(np.ascontiguousarray(W1[0]), np.ascontiguousarray(W2[0]),
+                           np.ascontiguousarray(trials.inputs, dtype=np.uint8),
+                           *self._decays())
+        inputs = (trials.inputs > 0).astype(np.uint8)
+        return [inputs, hid, out] if self.hidden else [inputs, out]
+
+    def unit_names(self) -> list[str]:
+        """Sources ("ON x,y" / "OFF x,y" of the down-sampled grid), hidden neurons and
+        outputs ("out <class>"), in :meth:`layers` order."""
+        c, h, w = source_shape(self.sensor_size, downsample=self.downsample,
+                               polarity=self.polarity)
+        chan = _CHANNELS[self.polarity]
+        src = [f"{chan[ch]} {x},{y}" for ch in range(c) for y in range(h) for x in range(w)]
+        return (src + [f"hidden {k}" for k in range(self.hidden)]
+                + [f"out {d}" for d in self.classes])
+
+    def weight_matrix(self, params: dict) -> np.ndarray:
+        """The true (D, D) weights [target, source] over sources, hidden and outputs."""
+        W1, W2 = self.weights({k: np.atleast_1d(v) for k, v in params.items()})
+        S, H, C = self.n_sources, self.hidden, len(self.classes)
+        W = np.zeros((S + H + C, S + H + C))
+        if H:
+            W[S:S + H, :S] = W1[0].T
+            W[S + H:, S:S + H] = W2[0].T
+        else:
+            W[S:, :S] = W2[0].T
+        return W
+
+    def __call__(self, params) -> np.ndarray:
+        """(P,) losses on the training recordings."""
+        return count_loss(self.counts(params, self.train), self.train.labels, self.loss_kind,
+                          **self.loss_options)
+
+    def optimizer_defaults(self) -> dict:
+        """CMA-ES from a small random x0 (drawn from the run's seed), with IPOP
+        restarts until the budget is spent."""
+        return {"cmaes": {"x0": self.x0, "restarts": 1000}}
+
+    def outcome(self, params: dict, *, seed=None) -> dict:
+        """Accuracy on the training and the held-out recordings (fractions, the test's
+        95 % Wilson interval) and the test confusion matrix."""
+        one = {k: np.atleast_1d(v) for k, v in params.items()}
+        out = {"train_accuracy": float(accuracy(self.counts(one, self.train),
+                                                self.train.labels)[0])}
+        c = self.counts(one, self.test)[0]
+        y = self.test.labels
+        k = int((predict(c) == y).sum())
+        out.update({"test_accuracy": k / len(y), "test_accuracy_ci95": wilson_interval(k, len(y)),
+                    "test_trials": int(len(y)), "chance": 1.0 / len(self.classes),
+                    "confusion_matrix": confusion_matrix(c, y, len(self.classes)).tolist(),
+                    "classes": list(self.classes),
+                    "mean_output_spikes": float(c.sum(axis=-1).mean())})
+        return out
+
+
+class MotionTask(EventNetworkTask):
     """The direction-of-motion task (see the module docstring).
 
     Parameters
@@ -249,7 +390,6 @@ class MotionTask:
             raise InvalidParameterError("task.faithful: direction_of_motion is spikeopt's own "
                                         "task, with no upstream to be faithful to; allowed: "
                                         "false. Got true.")
-        self.faithful = False
         if directions not in (2, 4):
             raise InvalidParameterError(f"task.directions must be 2 or 4. Got {directions!r}.")
         for name, v in (("sensor", sensor), ("downsample", downsample),
@@ -257,18 +397,19 @@ class MotionTask:
                         ("test_per_class", test_per_class)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise InvalidParameterError(f"task.{name} must be an integer >= 1. Got {v!r}.")
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 0:
-            raise InvalidParameterError(f"task.hidden must be an integer >= 0. Got {hidden!r}.")
-        for name, v in (("dt_ms", dt_ms), ("tau_mem_ms", tau_mem_ms),
-                        ("tau_syn_ms", tau_syn_ms), ("speed_px_per_ms", speed_px_per_ms),
-                        ("weight_bound", weight_bound)):
-            if not float(v) > 0:
-                raise InvalidParameterError(f"task.{name} must be > 0. Got {v!r}.")
+        net = {"hidden": hidden, "dt_ms": dt_ms, "tau_mem_ms": tau_mem_ms,
+               "tau_syn_ms": tau_syn_ms, "weight_bound": weight_bound, "loss": loss,
+               "temperature": temperature, "margin": margin}
+        self.loss_options = self._check_network(**net)
+        if not float(speed_px_per_ms) > 0:
+            raise InvalidParameterError(f"task.speed_px_per_ms must be > 0. "
+                                        f"Got {speed_px_per_ms!r}.")
         if not 0 <= float(speed_spread) < 1:
             raise InvalidParameterError(f"task.speed_spread must be in [0, 1). "
                                         f"Got {speed_spread!r}.")
         self.classes = DIRECTIONS[:directions]
         self.sensor, self.downsample, self.hidden = int(sensor), int(downsample), int(hidden)
+        self.sensor_size = (self.sensor, self.sensor)
         self.dt_ms, self.tau_mem_ms, self.tau_syn_ms = (float(dt_ms), float(tau_mem_ms),
                                                         float(tau_syn_ms))
         self.bar = {"bar_width": int(bar_width), "jitter_ms": float(jitter_ms),
@@ -278,40 +419,18 @@ class MotionTask:
         self.steps = int(np.ceil(((self.sensor + int(bar_width)) / slowest + 10.0)
                                  / self.dt_ms))
         self.loss_kind = loss
-        self.loss_options = ({"temperature": float(temperature)} if loss == "cross_entropy"
-                             else {"margin": float(margin)})
-        count_loss(np.zeros((1, 1, 2)), np.zeros(1, dtype=int), loss, **self.loss_options)
         self.seed = int(seed)
         rng = [np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(3, k)))
                for k in range(3)]
         self.train = self._trials(rng[0], int(train_per_class))
         self.test = self._trials(rng[1], int(test_per_class))
-        c, h, w = source_shape((self.sensor, self.sensor), downsample=self.downsample)
-        self.n_sources = c * h * w
-        S, H, C = self.n_sources, self.hidden, len(self.classes)
-        if H:
-            self.names = ([f"w_in.{s}.{k}" for s in range(S) for k in range(H)]
-                          + [f"w_out.{k}.{c}" for k in range(H) for c in range(C)])
-        else:
-            self.names = [f"w.{s}.{c}" for s in range(S) for c in range(C)]
-        b = float(weight_bound)
-        self.space = ParameterSpace({n: Parameter(-b, b, unit="threshold")
-                                     for n in self.names})
-        self.x0 = dict(zip(self.names, rng[2].uniform(-0.1 * b, 0.1 * b, len(self.names)),
-                           strict=True))
-        self.objective_names = ("loss",)
+        self._network(weight_bound=weight_bound, rng=rng[2])
 
     def recording(self, direction: str, rng) -> EventStream:
         """One trial's recording: the bar at a speed drawn within the spread, starting
-        up to 10 ms late."""
-        rng = check_rng(rng)
-        v = self.speed * (1.0 + self.speed_spread * rng.uniform(-1.0, 1.0))
-        s = moving_bar(direction, sensor_size=(self.sensor, self.sensor),
-                       speed_px_per_ms=v, rng=rng, **self.bar)
-        delay = int(rng.uniform(0.0, 10_000.0))
-        ev = s.events.copy()
-        ev["t"] += delay
-        return EventStream(ev, s.sensor_size)
+        up to 10 ms late (:func:`bar_recording`)."""
+        return bar_recording(direction, rng, sensor_size=self.sensor_size, speed=self.speed,
+                             speed_spread=self.speed_spread, **self.bar)
 
     def _trials(self, rng, per_class: int) -> Trials:
         labels = np.repeat(np.arange(len(self.classes)), per_class)
@@ -320,80 +439,17 @@ class MotionTask:
                           steps=self.steps)
         return Trials(X, labels.astype(np.int64), tuple(self.classes))
 
-    # -- the weights ---------------------------------------------------------------
-    def weights(self, params) -> tuple[np.ndarray, np.ndarray]:
-        """W1 (P, sources, H) and W2 (P, H, C) — or W1 (P, sources, 0) and W2
-        (P, sources, C) without a hidden layer — from the genes."""
-        S, H, C = self.n_sources, self.hidden, len(self.classes)
-        cols = np.stack([np.atleast_1d(np.asarray(params[n], dtype=np.float64))
-                         for n in self.names], axis=-1)
-        P = cols.shape[0]
-        if H:
-            return (cols[:, :S * H].reshape(P, S, H), cols[:, S * H:].reshape(P, H, C))
-        return np.zeros((P, S, 0)), cols.reshape(P, S, C)
 
-    def counts(self, params, trials: Trials) -> np.ndarray:
-        W1, W2 = self.weights(params)
-        return run_network(W1, W2, trials.inputs, tau_mem_ms=self.tau_mem_ms,
-                           tau_syn_ms=self.tau_syn_ms, dt_ms=self.dt_ms)
-
-    def _decays(self) -> tuple[float, float]:
-        return (float(np.exp(-self.dt_ms / self.tau_mem_ms)),
-                float(np.exp(-self.dt_ms / self.tau_syn_ms)))
-
-    def layers(self, params: dict, trials: Trials) -> list[np.ndarray]:
-        """Input (trials, sources, steps; 1 where a source spiked), hidden (without a
-        hidden layer: none) and output spikes of the network ``params``."""
-        W1, W2 = self.weights({k: np.atleast_1d(v) for k, v in params.items()})
-        hid, out = _record(np.ascontiguousarray(W1[0]), np.ascontiguousarray(W2[0]),
-                           np.ascontiguousarray(trials.inputs, dtype=np.uint8),
-                           *self._decays())
-        inputs = (trials.inputs > 0).astype(np.uint8)
-        return [inputs, hid, out] if self.hidden else [inputs, out]
-
-    def unit_names(self) -> list[str]:
-        """Sources ("ON x,y" / "OFF x,y" of the down-sampled grid), hidden neurons and
-        outputs ("out <direction>"), in :meth:`layers` order."""
-        c, h, w = source_shape((self.sensor, self.sensor), downsample=self.downsample)
-        src = [f"{('OFF', 'ON')[ch]} {x},{y}" for ch in range(c) for y in range(h)
-               for x in range(w)]
-        return (src + [f"hidden {k}" for k in range(self.hidden)]
-                + [f"out {d}" for d in self.classes])
-
-    def weight_matrix(self, params: dict) -> np.ndarray:
-        """The true (D, D) weights [target, source] over sources, hidden and outputs."""
-        W1, W2 = self.weights({k: np.atleast_1d(v) for k, v in params.items()})
-        S, H, C = self.n_sources, self.hidden, len(self.classes)
-        W = np.zeros((S + H + C, S + H + C))
-        if H:
-            W[S:S + H, :S] = W1[0].T
-            W[S + H:, S:S + H] = W2[0].T
-        else:
-            W[S:, :S] = W2[0].T
-        return W
-
-    def __call__(self, params) -> np.ndarray:
-        """(P,) losses on the training recordings."""
-        return count_loss(self.counts(params, self.train), self.train.labels, self.loss_kind,
-                          **self.loss_options)
-
-    def optimizer_defaults(self) -> dict:
-        """CMA-ES from a small random x0 (drawn from the run's seed), with IPOP
-        restarts until the budget is spent."""
-        return {"cmaes": {"x0": self.x0, "restarts": 1000}}
-
-    def outcome(self, params: dict, *, seed=None) -> dict:
-        """Accuracy on the training and the held-out recordings (fractions, the test's
-        95 % Wilson interval) and the test confusion matrix."""
-        one = {k: np.atleast_1d(v) for k, v in params.items()}
-        out = {"train_accuracy": float(accuracy(self.counts(one, self.train),
-                                                self.train.labels)[0])}
-        c = self.counts(one, self.test)[0]
-        y = self.test.labels
-        k = int((predict(c) == y).sum())
-        out.update({"test_accuracy": k / len(y), "test_accuracy_ci95": wilson_interval(k, len(y)),
-                    "test_trials": int(len(y)), "chance": 1.0 / len(self.classes),
-                    "confusion_matrix": confusion_matrix(c, y, len(self.classes)).tolist(),
-                    "classes": list(self.classes),
-                    "mean_output_spikes": float(c.sum(axis=-1).mean())})
-        return out
+def bar_recording(direction: str, rng, *, sensor_size=(16, 16), speed: float = 0.15,
+                  speed_spread: float = 0.2, max_delay_ms: float = 10.0,
+                  **bar) -> EventStream:
+    """One direction-of-motion trial: :func:`moving_bar` at a speed drawn uniformly
+    within ± ``speed_spread`` of ``speed`` (px/ms), starting up to ``max_delay_ms``
+    late; ``bar``: moving_bar's other options."""
+    rng = check_rng(rng)
+    v = speed * (1.0 + speed_spread * rng.uniform(-1.0, 1.0))
+    s = moving_bar(direction, sensor_size=sensor_size, speed_px_per_ms=v, rng=rng, **bar)
+    delay = int(rng.uniform(0.0, max_delay_ms * 1000.0))
+    ev = s.events.copy()
+    ev["t"] += delay
+    return EventStream(ev, s.sensor_size)
