@@ -23,7 +23,10 @@ Protocol (published in BENCHMARKS.md, "QSNMC 2007 A, issue 14"):
   about CPU / 2, numba's parallel layer running 2 threads).
 
     .venv/bin/python bench/fit_qsnmc.py [--models mat,adex] [--evaluations 3000]
-        [--seeds 1,2,3] [--cv]
+        [--seeds 1,2,3] [--cv] [--train-current first_repeat]
+
+``examples/qsnmc2007a.yaml`` is ``--models glif5 --dt 0.2 --evaluations 8000
+--train-current first_repeat``.
 """
 
 from __future__ import annotations
@@ -93,7 +96,8 @@ REFINE = {"method": "pattern", "evaluations": 400, "top": 2,
 
 def config(model: str, train: list[int], test: list[int], *, evaluations: int, seed: int,
            output: str, dt_ms: float = 0.1, popsize: int = 32,
-           voltage_weight: float | None = None, refine: bool = False) -> dict:
+           voltage_weight: float | None = None, refine: bool = False,
+           train_current: str = "per_sweep") -> dict:
     """The fit config of one model on one split (the protocol of the module docstring)."""
     spec = MODELS[model]
     w = spec["voltage_weight"] if voltage_weight is None else voltage_weight
@@ -101,7 +105,8 @@ def config(model: str, train: list[int], test: list[int], *, evaluations: int, s
     if w:
         objective = {"terms": [objective, {"metric": "voltage", "weight": w}]}
     cfg = {
-        "data": {"path": str(DATA), "train_sets": train, "test_sets": test},
+        "data": {"path": str(DATA), "train_sets": train, "test_sets": test,
+                 "train_current": train_current},
         "model": model, "fixed": spec["fixed"], "fit": spec["fit"],
         "objective": objective,
         "optimizer": {"name": "cmaes", "popsize": popsize},
@@ -138,6 +143,10 @@ def main() -> None:
                     help="override every model's weight of the subthreshold voltage term")
     ap.add_argument("--refine", action="store_true",
                     help="refine the best candidates on the van Rossum loss (REFINE)")
+    ap.add_argument("--train-current", default="per_sweep",
+                    choices=["per_sweep", "first_repeat"],
+                    help="data.train_current: every sweep under its own current, or one "
+                         "simulation per stimulus scored against every repeat")
     ap.add_argument("--cv", action="store_true",
                     help="leave-one-reliable-set-out instead of the main protocol")
     ap.add_argument("--out", default=None, help="keep the run folders here")
@@ -154,7 +163,8 @@ def main() -> None:
                 name = f"{model}_seed{seed}" + (f"_out{test[0]:02d}" if args.cv else "")
                 cfg = config(model, train, test, evaluations=args.evaluations, seed=seed,
                              output=str(work / name), dt_ms=args.dt, popsize=args.popsize,
-                             voltage_weight=args.voltage_weight, refine=args.refine)
+                             voltage_weight=args.voltage_weight, refine=args.refine,
+                             train_current=args.train_current)
                 r = run(cfg)
                 b = r["by"].get(str(test[0]), {})
                 row = {"model": model, "seed": seed, "train": train, "test": test[0],

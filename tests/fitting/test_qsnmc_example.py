@@ -36,8 +36,8 @@ def test_example_writes_the_normalized_gamma_of_set_11(tmp_path):
 
     cfg = load_config(EXAMPLE)
     cfg.update(output=str(tmp_path / "run"), budget={"evaluations": 16},
-               optimizer={"name": "cmaes", "popsize": 8},
-               refine={**cfg["refine"], "evaluations": 8, "top": 1})
+               optimizer={"name": "cmaes", "popsize": 8})
+    assert cfg["data"]["train_current"] == "first_repeat"
     spikeopt.fit(cfg, progress=False, report=False)
     scores = json.loads((tmp_path / "run" / "scores.json").read_text())
     set11 = scores["test_by_stimulus"]["11"]

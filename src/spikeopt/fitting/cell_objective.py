@@ -164,15 +164,15 @@ class CellObjective:
                         record_v=record_v, v_every=self.v_step, backend=self.backend)
 
     def expand(self, res):
-        """The SimResult of the current rows as one row per target sweep (a copy of
-        its stimulus's row where ``current_of_sweep`` is set; ``res`` otherwise)."""
+        """The SimResult of the current rows as one row per target sweep (its
+        stimulus's row where ``current_of_sweep`` is set; ``res`` otherwise). The
+        voltage is not copied: ``v_rows`` (P·S,) gives each target row's row of ``v``."""
         if self.current_of_sweep is None:
             return res
         P, S = res.n_candidates, len(self.current_of_sweep)
         rows = (np.arange(P)[:, None] * res.n_sweeps + self.current_of_sweep[None, :]).ravel()
-        return replace(res, spikes=res.spikes.take(rows),
-                       v=None if res.v is None else res.v[rows], failed=res.failed[rows],
-                       fail_time=res.fail_time[rows], n_sweeps=S)
+        return replace(res, spikes=res.spikes.take(rows), failed=res.failed[rows],
+                       fail_time=res.fail_time[rows], n_sweeps=S, v_rows=rows)
 
     def __call__(self, params: Mapping[str, np.ndarray]) -> np.ndarray:
         res = self.expand(self.simulate(params, record_v=self.needs_v))

@@ -162,22 +162,23 @@ def _voltage_loss(res, obj, tiled, o):
         raise ConfigError(f"the voltage term needs {n} voltage samples per sweep; the "
                           f"simulation recorded {res.v.shape[1]}")
     kept = np.ascontiguousarray(mask, dtype=np.uint8)
-    rms = _masked_rms(res.v, data, kept, clip, S)
+    rows = np.arange(P * S) if res.v_rows is None else np.asarray(res.v_rows, dtype=np.int64)
+    rms = _masked_rms(res.v, rows, data, kept, clip, S)
     return rms.reshape(P, S) / scale[None]
 
 
 @njit(cache=True, error_model="numpy")
-def _masked_rms(v, data, mask, clip, S):
-    """RMS (mV) of min(v, clip) - data over the masked samples of each row of ``v``
-    (row r against sweep r % S): one pass, no (P·S, T) temporaries."""
-    rows, n = v.shape[0], data.shape[1]
-    out = np.empty(rows)
-    for r in range(rows):
-        s = r % S
+def _masked_rms(v, rows, data, mask, clip, S):
+    """RMS (mV) of min(v[rows[r]], clip) - data over the masked samples, for every
+    target row r (against sweep r % S): one pass, no (P·S, T) temporaries."""
+    n = data.shape[1]
+    out = np.empty(rows.shape[0])
+    for r in range(rows.shape[0]):
+        s, q = r % S, rows[r]
         acc, k = 0.0, 0
         for t in range(n):
             if mask[s, t]:
-                x = min(v[r, t], clip) - data[s, t]
+                x = min(v[q, t], clip) - data[s, t]
                 acc += x * x
                 k += 1
         out[r] = np.sqrt(acc / k) if k > 0 else 0.0

@@ -60,6 +60,10 @@ class SimResult:
         Why each candidate failed (``""`` where it did not), from backends that
         run candidates in their own processes (a crash, a timeout, an error);
         None from the numba engine (whose only failure is divergence).
+    v_rows : ndarray of int, shape (P * S,), or None
+        The row of ``v`` that belongs to each spike row, where several rows share
+        one simulated trace (a cell fit's ``train_current: first_repeat``); None:
+        row ``i`` of ``v`` is row ``i`` of ``spikes``.
     """
 
     spikes: SpikeTrains
@@ -71,6 +75,7 @@ class SimResult:
     n_sweeps: int
     t_stop: float
     reasons: np.ndarray | None = None
+    v_rows: np.ndarray | None = None
 
     @property
     def failed_candidates(self) -> np.ndarray:
