@@ -21,8 +21,11 @@ __all__ = ["write_report", "cell_sections", "near_optimal", "degeneracy_figure",
            "data_uri", "embed_images"]
 
 
-def _save(fig, path: Path) -> str:
-    fig.tight_layout()
+def _save(fig, path: Path, *, tight: bool = True) -> str:
+    """Write ``fig`` to ``path`` (PNG) and close it; ``tight=False`` for figures laid
+    out by hand (tight_layout draws a large grid of axes once more just to measure it)."""
+    if tight:
+        fig.tight_layout()
     fig.savefig(path, dpi=110)
     pyplot().close(fig)
     return path.name
@@ -217,6 +220,9 @@ def degeneracy_figure(good, space_cfg: dict, max_params: int = 6):
             if j == 0 and i > 0:
                 ax.set_ylabel(yi, fontsize=7)
     fig.suptitle(f"{len(good)} near-optimal candidates (colour: log10 loss)", fontsize=9)
+    fig.subplots_adjust(left=0.6 / fig.get_figwidth(), right=0.98,
+                        bottom=0.45 / fig.get_figheight(), top=1 - 0.4 / fig.get_figheight(),
+                        wspace=0.3, hspace=0.3)
     return fig
 
 
@@ -341,7 +347,8 @@ def write_report(cfg: dict, result, out: Path, *, title: str, space_cfg: dict,
     if len(space_cfg) > 1 and len(good) >= 3:
         common.append(Section(
             "Degeneracy", html=table_html(ranges),
-            figure=_save(degeneracy_figure(good, space_cfg), out / "degeneracy.png"),
+            figure=_save(degeneracy_figure(good, space_cfg), out / "degeneracy.png",
+                         tight=False),
             caption=f"The best {len(good)} candidates: a narrow range (pinned) is set by the "
                     "data; a wide one or a ridge between two parameters is not."))
     else:

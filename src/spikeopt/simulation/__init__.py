@@ -365,7 +365,7 @@ def _run(m, prN, state0, cur, col, dt, n_steps, cap, rec, n_rec, dtype, N):
     fail = np.full(N, -1, dtype=np.int64)
     block = block_size(N, numba.get_num_threads())
     # a thread pool pays off only for several blocks of real work
-    parallel = N > 2 * block and N * n_steps >= 1_000_000
+    parallel = N >= 2 * block and N * n_steps >= 1_000_000
     args = (prN, state0, cur, col, dtype.type(dt), float(dt), n_steps, cap, rec, out_t, counts,
             out_v, fail, block)
     cached = DRIVERS.get(m.step)
