@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from simulate import median_time  # bench/simulate.py: the shared timer
 from spikeopt.io import EventStream, read_events, save_events, to_spike_trains
 from spikeopt.io.events import make_events
 
@@ -43,13 +44,9 @@ SENSOR = (346, 260)
 
 
 def _median(fn, repeats: int) -> float:
+    """Median wall time (s) of ``repeats`` calls after one warm-up call."""
     fn()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
+    return median_time(fn, repeats)
 
 
 def random_events(n: int, seed: int = 0) -> np.ndarray:
