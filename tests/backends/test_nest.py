@@ -11,6 +11,7 @@ Tolerances, with what was measured when they were set:
   1 over 500 ms (step and OU currents, tau_m 10-30 ms); tolerance 3 dt and ±1.
 - adex (NEST RKF45, spikeopt Euler): first spike 0.1-0.2 ms *earlier* despite
   the stamp, counts within 1 (Naud et al. presets, 500 ms); tolerance 0.35 ms, ±1.
+- glif1-glif5, mat (dt 0.01): see test_glif_and_mat_step_and_noise_agree.
 - hh (dt 0.01) and traub_miles: equal counts, first spike 0.16-0.2 ms later
   (NEST detects the peak, spikeopt the upward crossing); tolerance 0.3 ms.
 - CUBA (800 LIF, p = 0.02, exp_current, 500 ms, 8 seeds each): mean E rates
@@ -109,6 +110,81 @@ def test_hodgkin_huxley_and_traub_miles(nest_backend):
                               for a in amps])
         ref, res = _both(model, {}, stim, nest_backend, dt=0.01)
         _compare(ref, res, first_lo=0.0, first_hi=0.3, counts=0)
+
+
+# GLIF1-5 (glif_psc, exact propagators) and MAT (mat2_psc_exp, exact) at dt = 0.01 ms:
+# equal counts over 1000 ms (step and OU currents), first spike 0.01-0.03 ms later
+# (the stamp, one dt, plus spikeopt's Euler error); tolerance 0.05 ms, counts ±1.
+_GLIF_MAT = [("glif1", (200.0, 400.0), (300.0, 100.0)), ("glif2", (200.0, 400.0), (300.0, 100.0)),
+             ("glif3", (300.0, 500.0), (400.0, 120.0)), ("glif4", (300.0, 500.0), (400.0, 120.0)),
+             ("glif5", (300.0, 500.0), (400.0, 120.0)), ("mat", (300.0, 600.0), (500.0, 250.0))]
+
+
+@pytest.mark.parametrize("model, amps, ou", _GLIF_MAT, ids=[m[0] for m in _GLIF_MAT])
+def test_glif_and_mat_step_and_noise_agree(nest_backend, model, amps, ou):
+    step = stimuli.stack([stimuli.step(a, duration=300.0, t_on=10.0, dt=0.01) for a in amps])
+    noise = stimuli.ou_noise(*ou, 5.0, duration=300.0, rng=1, n_sweeps=2, dt=0.01)
+    for stim in (step, noise):
+        ref, res = _both(model, {}, stim, nest_backend, dt=0.01)
+        for s in range(stim.n_sweeps):
+            a, b = ref.spikes[s:s + 1].times, res.spikes[s:s + 1].times
+            assert abs(a.size - b.size) <= 1, (s, a.size, b.size)
+            if a.size or b.size:
+                assert a.size and b.size and 0.0 <= b[0] - a[0] <= 0.05 + 1e-9, (s, a, b)
+        assert sum(ref.spikes[s:s + 1].times.size for s in range(stim.n_sweeps)) > 0
+
+
+def test_glif1_isi_is_the_lif_formula(nest_backend):
+    """Reset to V_reset = E_L: ISI = t_ref + tau ln(I R / (I R - (theta_inf - E_L)))."""
+    C, g, E_L, theta, t_ref, amp = 58.72, 9.43, -78.85, -51.68, 3.75, 400.0
+    isi = t_ref + C / g * np.log((amp / g) / (amp / g - (theta - E_L)))  # 10.121 ms
+    ref, res = _both("glif1", {}, stimuli.step(amp, duration=200.0, t_on=10.0, dt=0.01),
+                     nest_backend, dt=0.01)
+    # NEST: the passage rounded up to the grid plus t_ref / dt whole frozen steps (10.13);
+    # spikeopt: Brian2's refractory rule freezes one step fewer (10.11)
+    assert np.allclose(np.diff(res.spikes.times), isi, atol=0.011)
+    assert np.allclose(np.diff(ref.spikes.times), isi, atol=0.011)
+    assert res.spikes.times[0] == pytest.approx(10.0 + isi - t_ref, abs=0.021)
+
+
+def test_glif_and_mat_parameters_in_nest_units():
+    from spikeopt.backends._nest_map import nest_neuron
+
+    p = {k: np.array([v, v]) for k, v in models.get("glif5").defaults().items()}
+    p["A2"] = np.array([-100.0, -50.0])
+    name, params = nest_neuron("glif5", p, None, "glif5")
+    assert name == "glif_psc" and params["adapting_threshold"] is True
+    assert params["g"][0] == 9.43 and params["V_th"][0] == -51.68
+    assert params["asc_amps"].tolist() == [[-9.18, -100.0], [-9.18, -50.0]]
+    assert params["asc_decay"][0].tolist() == [0.003, 0.1]
+    assert params["th_voltage_index"][0] == 0.005 and params["voltage_reset_add"][0] == 18.51
+    name, params = nest_neuron("mat", {k: np.array([v]) for k, v in
+                                       models.get("mat").defaults().items()}, None, "mat")
+    assert name == "mat2_psc_exp" and params["C_m"][0] == pytest.approx(100.0)  # 5 ms / 50 MOhm
+    assert (params["omega"][0], params["alpha_1"][0], params["tau_2"][0]) == (-45.0, 30.0, 200.0)
+
+
+def test_glif_array_parameters_and_refractory_time(nest_backend):
+    """(n, 2) asc arrays go to NEST as one dict per neuron; t_ref must be > 0."""
+    from spikeopt.backends._nest_build import _create_params
+
+    rows = _create_params({"asc_amps": np.array([[1.0, 2.0], [3.0, 4.0]]),
+                           "g": np.array([9.0, 9.0])}, 2)
+    assert rows == [{"g": 9.0, "asc_amps": [1.0, 2.0]}, {"g": 9.0, "asc_amps": [3.0, 4.0]}]
+    stim = stimuli.stack([stimuli.step(a, duration=100.0, t_on=10.0, dt=0.01)
+                          for a in (300.0, 500.0)])
+    ref, res = _both("glif3", {"A2": -50.0, "r1": 0.5}, stim, nest_backend, dt=0.01)
+    assert [t.size for t in res.spikes.to_list()] == [t.size for t in ref.spikes.to_list()]
+    # refractory-bound MAT: NEST freezes t_ref / h whole steps after the spike step
+    ref, res = _both("mat", {"alpha1": 0.0, "alpha2": 0.0, "t_ref": 2.0},
+                     stimuli.step(1000.0, duration=30.0, t_on=10.0, dt=0.01), nest_backend,
+                     dt=0.01)
+    assert np.allclose(np.diff(ref.spikes.times), 2.0)
+    assert np.allclose(np.diff(res.spikes.times), 2.01)
+    with pytest.raises(InvalidParameterError, match="refractory time must be > 0"):
+        nest_backend.cell_candidate("mat", {"t_ref": 0.0}, stimuli.step(1.0, duration=1.0),
+                                    dt=0.1, t_stop=None, record_v=False, v_every=1,
+                                    initial=None)
 
 
 # -- networks --------------------------------------------------------------------------

@@ -17,6 +17,8 @@ Timing conventions (NEST 3, checked against spikeopt's engine)
   ``I_e`` to 0 when the generator takes over. The delivery is then exact on
   the grid: an Izhikevich cell (same forward-Euler step in both) spikes at
   spikeopt's times plus one ``dt``.
+  NEST's ``glif_psc`` has no ``I_e``: for GLIF cells the samples at
+  t_k <= h (the first two steps when dt = h) are not delivered.
 - **Synaptic delays** are rounded to NEST's resolution and at least one step
   (spikeopt allows 0 steps). A spike of step k with a delay of D >= 1 steps
   changes its target's state at t_{k+1+D} in both simulators.
@@ -78,6 +80,21 @@ def _compact(v):
             return v.dtype.type(v.flat[0]).item()
         return v.astype(np.float64)
     return v
+
+
+def _create_params(nparams: Mapping, n: int) -> dict | list:
+    """``params`` of ``nest.Create``: one dict (equal values as one float), or a
+    dict per neuron when an array parameter (GLIF's ``asc_amps`` ..., given as
+    (n, 2)) differs between neurons."""
+    rows = {k: v for k, v in nparams.items() if isinstance(v, np.ndarray) and v.ndim == 2}
+    flat = {k: _compact(v) for k, v in nparams.items() if k not in rows}
+    if all((v == v[:1]).all() for v in rows.values()):
+        return {**flat, **{k: [float(x) for x in v[0]] for k, v in rows.items()}}
+    out = []
+    for i in range(n):
+        d = {k: (v[i].item() if isinstance(v, np.ndarray) else v) for k, v in flat.items()}
+        out.append({**d, **{k: [float(x) for x in v[i]] for k, v in rows.items()}})
+    return out
 
 
 def _kernel(r: float, seed: int, threads: int) -> list:
@@ -149,7 +166,10 @@ def cell_plan(model, params: Mapping, stimulus: Stimulus, *, dt: float, t_stop: 
     # current: I_e for samples at t_k <= h, then the generator (see the module docstring)
     k_gen = min(n_steps, int(math.floor(r / dt + _EPS)) + 1)
     early = current[:, :k_gen]
-    if np.all(early == early[:, :1]):  # one I_e for the whole run, the generator adds changes
+    has_I_e = MODELS[m.name].has_I_e
+    if not has_I_e:  # no I_e (glif_psc): the samples before k_gen are not delivered
+        phases, base = [(0, np.zeros(S))], np.zeros(S)
+    elif np.all(early == early[:, :1]):  # one I_e for the whole run, the generator adds changes
         phases, base = [(0, early[:, 0])], early[:, 0]
     else:  # I_e sample by sample up to t_{k_gen}, then 0 and the generator
         phases = [(0, early[:, 0])]
@@ -159,7 +179,8 @@ def cell_plan(model, params: Mapping, stimulus: Stimulus, *, dt: float, t_stop: 
         if k_gen < n_steps and np.any(phases[-1][1] != 0):
             phases.append((k_gen, np.zeros(S)))
         base = np.zeros(S)
-    nparams["I_e"] = phases[0][1].copy()
+    if has_I_e:
+        nparams["I_e"] = phases[0][1].copy()
     gens = []
     for s in range(S):
         later = current[s, k_gen:]
@@ -170,7 +191,7 @@ def cell_plan(model, params: Mapping, stimulus: Stimulus, *, dt: float, t_stop: 
     prog = _kernel(r, seed, threads)
     prog.append(Comment(f"{S} {m.name} cell(s) as NEST's {nest_model} (one per sweep)"))
     prog.append(Stmt("cell", Call("nest.Create", (nest_model, S),
-                                  {"params": {k: _compact(v) for k, v in nparams.items()}}),
+                                  {"params": _create_params(nparams, S)}),
                      where=f"the {m.name} cell ({nest_model}) with "
                            f"{ {k: float(v) for k, v in (params or {}).items()} or 'defaults'}"))
     prog.append(Comment("injected current (pA; Izhikevich 2003: mV/ms); a change at T acts on "
@@ -380,8 +401,7 @@ def network_plan(network, params: Mapping | None, *, dt: float, t_stop: float, s
         var[name] = _var(name, "pop", taken)
         prog.append(Comment(f"population {name}: {n} x {pop.model} as {nest_model}"))
         prog.append(Stmt(var[name], Call("nest.Create", (nest_model, n), {
-            "params": {k: _compact(v) for k, v in nparams.items()}}), where=f"{where} "
-                                                                         f"({nest_model})"))
+            "params": _create_params(nparams, n)}), where=f"{where} ({nest_model})"))
     # inputs: their sources
     direct = set()  # Poisson inputs whose one generator feeds the targets itself
     for name, inp in net.inputs.items():

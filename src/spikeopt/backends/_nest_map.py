@@ -39,6 +39,25 @@ Neuron models (spikeopt name -> NEST model by the synapse type it receives)
     a local maximum of V above 0 mV with a 2 ms dead time (spikeopt: the upward
     crossing of ``v_thresh``). Its synapses are alpha currents, which spikeopt's
     descriptions do not have, so an ``hh`` population may not receive any.
+``glif1`` .. ``glif5`` (C pF, g_L nS, E_L, theta_inf, V_reset, delta_V, delta_theta_s mV,
+b_s, k_j, a_v, b_v 1/ms, A_j pA, t_ref ms)
+    ``glif_psc``, single cells only (its synapses are alpha currents on receptor
+    ports; spikeopt's networks do not take GLIF), switches
+    ``spike_dependent_threshold`` (R: GLIF2/4/5), ``after_spike_currents`` (ASC:
+    GLIF3/4/5), ``adapting_threshold`` (A: GLIF5). ``C_m = C``, ``g = g_L``,
+    ``V_th = theta_inf`` and ``V_reset`` absolute (NEST stores them relative to E_L),
+    ``voltage_reset_fraction = f_v``, ``voltage_reset_add = delta_V``,
+    ``th_spike_add = delta_theta_s``, ``th_spike_decay = b_s``, ``asc_amps = [A1, A2]``,
+    ``asc_decay = [k1, k2]`` (1/ms), ``asc_r = [r1, r2]``, ``th_voltage_index = a_v``,
+    ``th_voltage_decay = b_v``. Same reset rules (the Allen SDK's), but NEST
+    integrates exactly (spikeopt: Euler), freezes one step more after a spike
+    (t_ref / h whole steps; spikeopt Brian2's rule), needs t_ref > 0 and has no
+    ``I_e`` (see :mod:`._nest_build`).
+``mat`` (tau_m ms, R MOhm, E_L, omega, alpha_j mV, tau_j ms)
+    ``mat2_psc_exp``, single cells only (spikeopt's networks do not take MAT):
+    ``C_m = 1000 * tau_m / R`` pF, ``omega`` absolute, ``alpha_j``, ``tau_j`` by name,
+    t_ref > 0. NEST integrates v exactly (spikeopt: Euler; both decay the threshold
+    exactly), fires at ``v >= omega + H1 + H2`` and is refractory one step longer.
 ``izhikevich2007``
     no NEST built-in: NEST's ``izhikevich`` is the 2003 form (0.04 v² + 5 v + 140,
     unit capacitance); the 2007 form needs a NESTML model.
@@ -77,7 +96,8 @@ class ModelMap:
     NEST model; ``params(p, synapse)`` turns the spikeopt parameters ({name: (n,)
     array}, the model's units) into NEST's; ``state`` renames state variables;
     ``fixed`` are NEST parameters set to a constant; ``check(p)`` returns why
-    these values cannot be mapped, or None.
+    these values cannot be mapped, or None; ``has_I_e``: whether the NEST model
+    has a constant current ``I_e``.
     """
 
     nest: Mapping[str | None, str]
@@ -85,6 +105,7 @@ class ModelMap:
     state: Mapping[str, str]
     fixed: Mapping[str, object] = field(default_factory=dict)
     check: Callable[[dict], str | None] | None = None
+    has_I_e: bool = True
 
 
 def _lif(p: dict, synapse: str | None) -> dict:
@@ -128,6 +149,47 @@ def _hh_check(p: dict) -> str | None:
     return None
 
 
+def _glif(R: bool, ASC: bool, A: bool) -> Callable[[dict, str | None], dict]:
+    def params(p: dict, synapse: str | None) -> dict:
+        out = {"C_m": p["C"], "g": p["g_L"], "E_L": p["E_L"], "V_th": p["theta_inf"],
+               "t_ref": p["t_ref"]}
+        if R:
+            out.update(voltage_reset_fraction=p["f_v"], voltage_reset_add=p["delta_V"],
+                       th_spike_add=p["delta_theta_s"], th_spike_decay=p["b_s"])
+        else:
+            out["V_reset"] = p["V_reset"]
+        if ASC:  # (n, 2) arrays: one row per neuron
+            for key, (a, b) in (("asc_amps", ("A1", "A2")), ("asc_decay", ("k1", "k2")),
+                                ("asc_r", ("r1", "r2"))):
+                out[key] = np.stack([np.asarray(p[a], dtype=np.float64),
+                                     np.asarray(p[b], dtype=np.float64)], axis=-1)
+        if A:
+            out.update(th_voltage_index=p["a_v"], th_voltage_decay=p["b_v"])
+        return out
+
+    return params
+
+
+def _positive_t_ref(model: str) -> Callable[[dict], str | None]:
+    def check(p: dict) -> str | None:
+        t = np.asarray(p["t_ref"], dtype=np.float64)
+        if (t <= 0).any():
+            return (f"model {model!r} maps to NEST's {MODELS[model].nest[None]}, whose "
+                    f"refractory time must be > 0 ms. Got t_ref = {float(t[t <= 0][0])!r}")
+        return None
+
+    return check
+
+
+def _mat(p: dict, synapse: str | None) -> dict:
+    return {"tau_m": p["tau_m"], "C_m": 1000.0 * p["tau_m"] / p["R"], "E_L": p["E_L"],
+            "omega": p["omega"], "alpha_1": p["alpha1"], "alpha_2": p["alpha2"],
+            "tau_1": p["tau1"], "tau_2": p["tau2"], "t_ref": p["t_ref"]}
+
+
+_GLIF_SWITCHES = {1: (False, False, False), 2: (True, False, False), 3: (False, True, False),
+                  4: (True, True, False), 5: (True, True, True)}
+
 _HH_STATE = {"m": "Act_m", "h": "Inact_h", "n": "Act_n"}
 
 MODELS: dict[str, ModelMap] = {
@@ -146,6 +208,16 @@ MODELS: dict[str, ModelMap] = {
         {None: "hh_cond_exp_traub", "exp_conductance": "hh_cond_exp_traub"},
         _traub, {"V": "V_m", **_HH_STATE}, {"V_T": -65.0}),
     "hh": ModelMap({None: "hh_psc_alpha"}, _hh, {"v": "V_m", **_HH_STATE}, check=_hh_check),
+    **{f"glif{n}": ModelMap(
+        {None: "glif_psc"}, _glif(R, ASC, A),
+        {"V": "V_m", **({"theta_s": "threshold_spike"} if R else {}),
+         **({"theta_v": "threshold_voltage"} if A else {})},
+        {"spike_dependent_threshold": R, "after_spike_currents": ASC, "adapting_threshold": A},
+        check=_positive_t_ref(f"glif{n}"), has_I_e=False)
+       for n, (R, ASC, A) in _GLIF_SWITCHES.items()},
+    "mat": ModelMap({None: "mat2_psc_exp"}, _mat,
+                    {"v": "V_m", "H1": "V_th_alpha_1", "H2": "V_th_alpha_2"},
+                    check=_positive_t_ref("mat")),
 }
 
 UNSUPPORTED_MODELS = {
