@@ -219,7 +219,7 @@ def test_connector_rules_and_list_order():
 @pytest.mark.parametrize("model", sorted(set(MODELS) & set(NETWORK_MODELS)))
 def test_every_model_builds_and_fires(model):
     currents = {"lif": 250.0, "izhikevich": 10.0, "izhikevich2007": 150.0, "adex": 800.0,
-                "hh": 300.0, "traub_miles": 1000.0}
+                "hh": 300.0, "traub_miles": 1000.0, "mat": 500.0}
     # traub_miles' 25 sub-steps are slow in Brian2's numpy target: few, coarse steps
     dt, t_stop = (0.1, 12.0) if model == "traub_miles" else (0.025, 60.0)
     pop = {"model": model, "size": 2, "current": [0.0, currents.get(model, 300.0)]}

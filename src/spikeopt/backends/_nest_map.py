@@ -42,7 +42,7 @@ Neuron models (spikeopt name -> NEST model by the synapse type it receives)
 ``glif1`` .. ``glif5`` (C pF, g_L nS, E_L, theta_inf, V_reset, delta_V, delta_theta_s mV,
 b_s, k_j, a_v, b_v 1/ms, A_j pA, t_ref ms)
     ``glif_psc``, single cells only (its synapses are alpha currents on receptor
-    ports; spikeopt's networks do not take GLIF), switches
+    ports, which spikeopt's descriptions do not have), switches
     ``spike_dependent_threshold`` (R: GLIF2/4/5), ``after_spike_currents`` (ASC:
     GLIF3/4/5), ``adapting_threshold`` (A: GLIF5). ``C_m = C``, ``g = g_L``,
     ``V_th = theta_inf`` and ``V_reset`` absolute (NEST stores them relative to E_L),
@@ -54,7 +54,8 @@ b_s, k_j, a_v, b_v 1/ms, A_j pA, t_ref ms)
     (t_ref / h whole steps; spikeopt Brian2's rule), needs t_ref > 0 and has no
     ``I_e`` (see :mod:`._nest_build`).
 ``mat`` (tau_m ms, R MOhm, E_L, omega, alpha_j mV, tau_j ms)
-    ``mat2_psc_exp``, single cells only (spikeopt's networks do not take MAT):
+    ``mat2_psc_exp``, single cells only (its exponential synapses have one time
+    constant per sign, not mapped from spikeopt's ``exp_current`` yet):
     ``C_m = 1000 * tau_m / R`` pF, ``omega`` absolute, ``alpha_j``, ``tau_j`` by name,
     t_ref > 0. NEST integrates v exactly (spikeopt: Euler; both decay the threshold
     exactly), fires at ``v >= omega + H1 + H2`` and is refractory one step longer.
@@ -238,13 +239,23 @@ def model_reason(name: str) -> str | None:
             f"(write the model in NESTML and run it with PyNEST directly)")
 
 
+# the synapses of NEST models that take none of spikeopt's synapse types (default: alpha)
+_NEST_SYNAPSES = {
+    "glif_psc": "alpha currents on receptor ports, which spikeopt's descriptions do not have",
+    "mat2_psc_exp": "exponential currents with one time constant per sign (tau_syn_ex, "
+                    "tau_syn_in), not mapped from spikeopt's exp_current yet",
+}
+
+
 def synapse_reason(model: str, synapse: str | None) -> str:
     """Why a ``model`` population cannot receive ``synapse`` synapses in NEST."""
     mm = MODELS[model]
     allowed = sorted(k for k in mm.nest if k is not None)
     if not allowed:
-        return (f"model {model!r} maps to NEST's {mm.nest[None]}, whose synapses (alpha "
-                f"currents) spikeopt's descriptions do not have; it receives {synapse!r}")
+        kind = _NEST_SYNAPSES.get(mm.nest[None], "alpha currents, which spikeopt's "
+                                                 "descriptions do not have")
+        return (f"model {model!r} maps to NEST's {mm.nest[None]}, whose synapses are {kind}; "
+                f"it receives {synapse!r}")
     return (f"model {model!r} in NEST ({mm.nest[None]} ...) takes synapses of type {allowed}; "
             f"it receives {synapse!r}")
 

@@ -31,7 +31,16 @@ __all__ = ["Network", "Population", "Projection", "Input", "Value", "CONNECTORS"
            "NETWORK_MODELS", "UPDATES"]
 
 # models the network kernel integrates (by registry name)
-NETWORK_MODELS = ("lif", "izhikevich", "izhikevich2007", "adex", "hh", "traub_miles")
+NETWORK_MODELS = ("lif", "izhikevich", "izhikevich2007", "adex", "hh", "traub_miles",
+                  "glif1", "glif2", "glif3", "glif4", "glif5", "mat")
+
+# models whose first state variable is not a membrane potential that a conductance
+# synapse's driving force (E_rev - v) could use: model -> reason
+NO_CONDUCTANCE = {
+    "mat": "its v is a non-resetting leaky integrator of the input (Kobayashi et al. 2009), "
+           "not the membrane potential, so a driving force E_rev - v has no meaning; use a "
+           "current synapse (delta or exp_current)",
+}
 
 # model -> the step functions a population may choose with ``update`` (the first is the
 # default: the model's own step, as in single-cell simulation)
@@ -405,6 +414,14 @@ class Network:
                 raise _fail(f"{where}.pre", "inputs connect through their own 'target' key.")
             link = _link(where, path, s, leaves)
             projs[name] = Projection(str(name), s["pre"], s["post"], link)
+        for where, tgt, link in ([(f"inputs.{n}", i.target, i.link) for n, i in inputs.items()]
+                                 + [(f"projections.{n}", pr.post, pr.link)
+                                    for n, pr in projs.items()]):
+            model = pops[tgt].model
+            if link.synapse.endswith("_conductance") and model in NO_CONDUCTANCE:
+                raise _fail(f"{where}.synapse", f"a {link.synapse} synapse onto population "
+                                                f"{tgt!r} (model {model!r}) is not supported: "
+                                                f"{NO_CONDUCTANCE[model]}.")
         frozen = spec.get("frozen", False)
         if not isinstance(frozen, bool):
             raise _fail("network.frozen", f"must be true or false. Got {frozen!r}.")

@@ -26,7 +26,8 @@ from .spec import Network, Value
 __all__ = ["Tables", "build_tables", "MODEL_IDS", "UPDATE_IDS", "SYNAPSE_IDS", "resolve_params"]
 
 MODEL_IDS = {"lif": 0, "izhikevich": 1, "izhikevich2007": 2, "adex": 3, "hh": 4,
-             "traub_miles": 5}
+             "traub_miles": 5, "glif1": 7, "glif2": 8, "glif3": 9, "glif4": 10, "glif5": 11,
+             "mat": 12}
 # (model, update) -> kernel id of a step other than the model's standard one
 UPDATE_IDS = {("izhikevich", "snnjl"): 6}
 SYNAPSE_IDS = {"delta": 0, "exp_current": 1, "exp_conductance": 2, "exp2_conductance": 3}

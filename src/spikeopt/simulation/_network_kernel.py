@@ -22,6 +22,8 @@ a candidate, step k (t = k·dt) does, in this order:
    channels add to v (except to neurons that spiked in this step — their reset
    wins, as in Brian2's schedule — and to LIF neurons in their refractory
    period, whose v is clamped: Brian2's conditional write, NEST's default;
+   likewise GLIF neurons, frozen while refractory; a MAT neuron, whose v is
+   never reset, takes every kick;
    an ``update: snnjl`` Izhikevich population, model id 6, takes every kick,
    as SpikingNeuralNetworks.jl adds them after its reset; its undelayed kicks
    (release probability 1) are added to v one by one in Float32 already in
@@ -45,9 +47,15 @@ from numba import njit, prange
 
 from .._numba_cache import MODEL_SOURCES, drop_stale_cache
 from ..models.adex import _step as _adex
+from ..models.glif import _step1 as _glif1
+from ..models.glif import _step2 as _glif2
+from ..models.glif import _step3 as _glif3
+from ..models.glif import _step4 as _glif4
+from ..models.glif import _step5 as _glif5
 from ..models.hh import _step as _hh
 from ..models.izhikevich import _step2003, _step2007
 from ..models.lif import _step as _lif
+from ..models.mat import _step as _mat
 from ..models.traub_miles import _step as _traub_miles
 from ..network.prng import exponential, uniform
 from ._snnjl import step_snnjl as _izh_snnjl
@@ -99,6 +107,38 @@ def _run_izh_snnjl(st, pr, I, dt, spk):
     return _izh_snnjl(st, pr, I, dt, spk)
 
 
+@njit(cache=True, error_model="numpy")
+def _run_glif1(st, pr, I, dt, spk):
+    return _glif1(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_glif2(st, pr, I, dt, spk):
+    return _glif2(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_glif3(st, pr, I, dt, spk):
+    return _glif3(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_glif4(st, pr, I, dt, spk):
+    return _glif4(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_glif5(st, pr, I, dt, spk):
+    return _glif5(st, pr, I, dt, spk)
+
+
+@njit(cache=True, error_model="numpy")
+def _run_mat(st, pr, I, dt, spk):
+    return _mat(st, pr, I, dt, spk)
+
+
+# model ids (spikeopt.network.tables.MODEL_IDS): 0 lif, 1 izhikevich, 2 izhikevich2007,
+# 3 adex, 4 hh, 5 traub_miles, 6 izhikevich (update: snnjl), 7-11 glif1-glif5, 12 mat
 @njit(inline="always", cache=True, error_model="numpy")
 def _model_step(mid, st, pr, I, dt, spk):
     if mid == 0:
@@ -113,6 +153,18 @@ def _model_step(mid, st, pr, I, dt, spk):
         return _run_hh(st, pr, I, dt, spk)
     if mid == 6:
         return _run_izh_snnjl(st, pr, I, dt, spk)
+    if mid == 7:
+        return _run_glif1(st, pr, I, dt, spk)
+    if mid == 8:
+        return _run_glif2(st, pr, I, dt, spk)
+    if mid == 9:
+        return _run_glif3(st, pr, I, dt, spk)
+    if mid == 10:
+        return _run_glif4(st, pr, I, dt, spk)
+    if mid == 11:
+        return _run_glif5(st, pr, I, dt, spk)
+    if mid == 12:
+        return _run_mat(st, pr, I, dt, spk)
     return _run_traub_miles(st, pr, I, dt, spk)
 
 
@@ -508,7 +560,14 @@ def _candidate(p, n_steps, dt,
                     for j in range(N):
                         vq[j] += 0.0 if rq[j] > 0.0 else rs[j]
                         rs[j] = 0.0
-                elif pop_model[q] == 6:  # SNN.jl: kicks also reach neurons just reset
+                elif 7 <= pop_model[q] <= 11:  # GLIF: V frozen while refractory (row 1),
+                    rq = rv[q]                 # and the reset of a spiking neuron wins
+                    sq = sv[q]
+                    for j in range(N):
+                        vq[j] += 0.0 if (rq[j] > 0.0 or sq[j]) else rs[j]
+                        rs[j] = 0.0
+                elif pop_model[q] == 6 or pop_model[q] == 12:
+                    # SNN.jl: kicks also reach neurons just reset; MAT: v is never reset
                     for j in range(N):
                         vq[j] += rs[j]
                         rs[j] = 0.0

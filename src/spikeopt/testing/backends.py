@@ -220,6 +220,32 @@ def _model_network(model: str) -> Case:
     return Case(f"net-{model}", spec, dt=dt, t_stop=t_stop)
 
 
+def _point_network(model: str) -> Case:
+    """A recurrent network of GLIF2 or MAT (Allen-style point neurons): current
+    excitation, inhibition (a conductance onto GLIF2; a current onto MAT, whose v
+    is not a membrane potential) and delta kicks from input spikes."""
+    rng = np.random.default_rng({"glif2": 6, "mat": 7}[model])
+    dt, t_stop = 0.1, 150.0
+    current = {"glif2": 300.0, "mat": 450.0}[model]
+    inh = ({"type": "exp_conductance", "tau_ms": 6.0, "E_rev_mV": -80.0}, (1.0, 3.0)) \
+        if model == "glif2" else ({"type": "exp_current", "tau_ms": 6.0}, (-200.0, -50.0))
+    spec = {
+        "populations": {"N": {"model": model, "size": 8, "current": current}},
+        "projections": {
+            "exc": {"pre": "N", "post": "N", "synapse": {"type": "exp_current", "tau_ms": 4.0},
+                    "connector": _random_list(rng, 8, 8, 0.3, (100.0, 250.0), 1.5, dt, False)},
+            "inh": {"pre": "N", "post": "N", "synapse": inh[0],
+                    "connector": _random_list(rng, 8, 8, 0.2, inh[1], 1.0, dt, False)},
+        },
+        "inputs": {
+            "kick": {"type": "spikes", "times_ms": _input_spikes(rng, 4, 50.0, t_stop, dt),
+                     "target": "N", "synapse": {"type": "delta"},
+                     "connector": _random_list(rng, 4, 8, 0.5, (3.0, 8.0), 0.5, dt)},
+        },
+    }
+    return Case(f"net-{model}", spec, dt=dt, t_stop=t_stop)
+
+
 def _hh_network() -> Case:
     """NetPyNE-style single-compartment HH cells with Exp2Syn excitation at 0.025 ms."""
     rng = np.random.default_rng(21)
@@ -345,6 +371,7 @@ def _all() -> tuple[Case, ...]:
              _cell_case("adex_threshold", 16, 200.0, 0.1, 40)]
     nets = [_lif_network(s, 11 + i) for i, s in enumerate(_SYN)]
     nets += [_model_network(m) for m in ("izhikevich", "izhikevich2007", "adex")]
+    nets += [_point_network(m) for m in ("glif2", "mat")]
     nets += [_hh_network(), _stdp_network(), _random_connectors(), _cuba()]
     return tuple(cells + nets)
 
