@@ -105,10 +105,8 @@ def _first_repeat_currents(current, rec, sweeps):
     one simulation per stimulus, scored against every repeat, as the held-out
     stimuli are scored."""
     sid = np.asarray(rec.stimulus_id)[np.asarray(sweeps)]  # sweeps without repeats: own ids
-    firsts = list(dict.fromkeys(sid.tolist()))
-    rows = np.array([firsts.index(s) for s in sid.tolist()], dtype=np.int64)
-    first_sweep = [int(np.flatnonzero(sid == s)[0]) for s in firsts]
-    return current[first_sweep], rows
+    _, first, rows = np.unique(sid, return_index=True, return_inverse=True)
+    return current[first], rows.astype(np.int64)
 
 
 def build_space(cfg: dict) -> ParameterSpace:
