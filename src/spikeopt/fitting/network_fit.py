@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._display import evenly_spaced
 from ..io import load_spikes, save_spikes
 from ..objectives import NetworkTarget
 from ..run import register_objective_factory
@@ -97,8 +98,7 @@ class NetworkFit:
             labels, times, groups, shown = [], [], [], []
             for p in pops:
                 sp = res.population(p, 0)
-                idx = np.unique(np.linspace(0, len(sp) - 1, min(per, len(sp))).round()
-                                .astype(int)) if len(sp) else np.zeros(0, int)
+                idx = evenly_spaced(len(sp), per)
                 labels += [f"{p} {i}" for i in idx]
                 times += [sp[int(i)] for i in idx]
                 groups += [p] * idx.size

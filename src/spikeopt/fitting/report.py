@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._display import evenly_spaced
 from ..plots import pyplot
 from .problems import Section
 
@@ -117,7 +118,7 @@ def population_animation(history, space_cfg: dict, path: Path, max_frames: int =
     names = list(space_cfg)
     gens = np.unique(history["generation"].to_numpy())
     if gens.size > max_frames:
-        gens = gens[np.unique(np.linspace(0, gens.size - 1, max_frames).round().astype(int))]
+        gens = gens[evenly_spaced(gens.size, max_frames)]
     loss = history["loss"].to_numpy(float)
     finite = loss[np.isfinite(loss)]
     lo, hi = (np.log10(max(finite.min(), 1e-12)), np.log10(max(finite.max(), 1e-12))) \

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._display import evenly_spaced
 from ..params import Parameter, ParameterSpace
 from ..run import register_objective_factory
 from .problems import Built, Outcome, Section, register_problem
@@ -211,8 +212,7 @@ class TaskFit:
             for li, L in enumerate(layers[1:], start=1):
                 n = L.shape[1]
                 out = li == len(layers) - 1
-                idx = range(n) if out or n <= max_hidden else np.unique(
-                    np.linspace(0, n - 1, max_hidden).round().astype(int))
+                idx = range(n) if out else evenly_spaced(n, max_hidden)
                 rows += [(li, int(i), names[first + int(i)]) for i in idx]
                 first += n
             lab, times, groups = [], [], []

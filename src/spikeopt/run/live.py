@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._display import evenly_spaced
 from ..errors import InvalidParameterError
 from .callbacks import Callback, ProgressBar, RunClock, format_seconds
 
@@ -336,7 +337,7 @@ class LiveView(Callback):
             return Text("best loss curve: after two generations", style="dim")
         cols = max(20, min(self.curve_width, width - 31))  # room for the axis labels
         if y.size > 2 * cols:  # braille: two dots per character
-            idx = np.unique(np.linspace(0, y.size - 1, 2 * cols).round().astype(int))
+            idx = evenly_spaced(y.size, 2 * cols)
             x, y = x[idx], y[idx]
         log = bool((y > 0).all())
         fig = plotille.Figure()
